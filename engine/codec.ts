@@ -3,9 +3,9 @@
 // Changing an option here changes the on-disk format: bump the format versions.
 import { Packr } from 'msgpackr';
 
-// useBigInt64: a bigint round-trips as a bigint (int8 columns), a number as a number.
+// A bigint round-trips as a bigint (int8 columns), a number as a number.
 // useRecords: repeated object shapes (cells, rows) are written once per pack() call.
-const packr = new Packr({ useRecords: true, useBigInt64: true, mapsAsObjects: true });
+const packr = new Packr({ useRecords: true, mapsAsObjects: true });
 
 export function encode(value: unknown): Buffer {
   return packr.pack(value);

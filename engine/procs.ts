@@ -1,0 +1,44 @@
+// Named procedures a shard runs on request: scan filters (pushed down) and row-level
+// read-modify-write steps. Requests cross process boundaries as data, so the code they
+// run is registered by name in every shard at start-up, by the layers that use them.
+
+import type { LiveRow, Mutation, Timestamp, WriterId } from './types.js';
+
+export type FilterProc = (row: LiveRow, args: unknown) => boolean;
+
+export interface RmwContext {
+  /** Timestamp for every cell the step writes: above anything the row holds. */
+  ts: Timestamp;
+  w: WriterId;
+  nowMs: number;
+}
+
+/** Reads the current row (undefined if absent) and returns writes to apply atomically. */
+export type RmwProc = (row: LiveRow | undefined, args: unknown, ctx: RmwContext) => { mutations: Mutation[]; result?: unknown };
+
+export class ProcRegistry {
+  private readonly filters = new Map<string, FilterProc>();
+  private readonly rmws = new Map<string, RmwProc>();
+
+  registerFilter(name: string, fn: FilterProc): this {
+    this.filters.set(name, fn);
+    return this;
+  }
+
+  registerRmw(name: string, fn: RmwProc): this {
+    this.rmws.set(name, fn);
+    return this;
+  }
+
+  filter(name: string): FilterProc {
+    const fn = this.filters.get(name);
+    if (!fn) throw new Error(`unknown filter procedure "${name}"`);
+    return fn;
+  }
+
+  rmw(name: string): RmwProc {
+    const fn = this.rmws.get(name);
+    if (!fn) throw new Error(`unknown read-modify-write procedure "${name}"`);
+    return fn;
+  }
+}

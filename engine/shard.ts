@@ -1,0 +1,428 @@
+// A shard: the single-threaded owner of one token slice of every table (DESIGN.md §1).
+// It owns a commit log, and per table a memtable and SSTables. Writes are appended to
+// the commit log and applied to the memtable in the same synchronous step (so a
+// read-modify-write is atomic), and acknowledged once the log record is fsynced.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { BlockCache } from './block-cache.js';
+import { Catalog, SchemaError, type CatalogState } from './catalog.js';
+import { fsyncDir } from './catalog-file.js';
+import { openCommitLog, type CommitLog, type ReplayReport } from './commitlog.js';
+import { compactEntry, pickSizeTiered } from './compaction.js';
+import { Hlc, timestampAt, type Clock } from './hlc.js';
+import { shardOf } from './keys.js';
+import { Memtable } from './memtable.js';
+import { noMetrics, type ShardMetrics } from './metrics.js';
+import type { ProcRegistry } from './procs.js';
+import { liveValues, maxTimestamp } from './rows.js';
+import { mergeSorted } from './sources.js';
+import { SSTableReader, SSTableWriter } from './sstable.js';
+import { TableStore } from './table.js';
+import type { LiveRow, Mutation, Timestamp } from './types.js';
+
+export interface ShardOptions {
+  index: number;
+  shards: number;
+  nodeId: number;
+  /** This shard's directory, e.g. <data>/shard-0. */
+  dir: string;
+  catalog: CatalogState;
+  clock: Clock;
+  procs: ProcRegistry;
+  metrics?: ShardMetrics;
+  /** Flush memtables when they hold more than this (estimated heap bytes). */
+  memtableBudgetBytes?: number;
+  blockCacheBytes?: number;
+  commitLogSegmentBytes?: number;
+  log?: (msg: string) => void;
+}
+
+export interface ScanRequest {
+  table: number;
+  /** Inclusive start key ('' = table start). */
+  from?: string;
+  /** End key (undefined = table end); exclusive unless toInclusive. */
+  to?: string;
+  toInclusive?: boolean;
+  /** Live rows to return at most. */
+  limit?: number;
+  /** Entries to examine at most before returning a page (keeps a selective filter from stalling the shard). */
+  maxScanned?: number;
+  filter?: { proc: string; args: unknown };
+}
+
+export interface ScanPage {
+  rows: LiveRow[];
+  /** Resume key for the next page; absent when the range is exhausted. */
+  next?: string;
+}
+
+export interface RmwRequest {
+  table: number;
+  pkey: string;
+  ckey: string;
+  proc: string;
+  args: unknown;
+}
+
+export interface OpenReport {
+  replay: ReplayReport;
+  removedTempFiles: string[];
+  sstables: number;
+}
+
+const DEFAULT_MEMTABLE_BUDGET = 64 * 1024 * 1024;
+const DEFAULT_BLOCK_CACHE = 32 * 1024 * 1024;
+const PAGE_ROWS = 1000;
+const PAGE_SCANNED = 10_000;
+const GC_GRACE_SECONDS = 10 * 24 * 3600;
+/** Rows written to an SSTable between yields to the event loop during flush/compaction. */
+const YIELD_EVERY_ROWS = 2000;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Shard {
+  readonly catalog: Catalog;
+  readonly hlc: Hlc;
+  /** (nodeId << 10) | shard: the tie-breaker on every cell this shard stamps. */
+  readonly writerId: number;
+  private readonly tables = new Map<number, TableStore>();
+  private readonly cache: BlockCache;
+  private readonly metrics: ShardMetrics;
+  private readonly memtableBudget: number;
+  private log!: CommitLog;
+  private nextGeneration = 1;
+  private flushing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(private readonly opts: ShardOptions) {
+    this.catalog = new Catalog(opts.catalog);
+    this.hlc = new Hlc(opts.clock);
+    this.writerId = (opts.nodeId << 10) | opts.index;
+    this.cache = new BlockCache(opts.blockCacheBytes ?? DEFAULT_BLOCK_CACHE);
+    this.metrics = opts.metrics ?? noMetrics;
+    this.memtableBudget = opts.memtableBudgetBytes ?? DEFAULT_MEMTABLE_BUDGET;
+  }
+
+  static async open(opts: ShardOptions): Promise<{ shard: Shard; report: OpenReport }> {
+    const shard = new Shard(opts);
+    fs.mkdirSync(path.join(opts.dir, 'tables'), { recursive: true });
+    const removedTempFiles = shard.loadTables();
+    const { log, report } = await openCommitLog(
+      {
+        dir: path.join(opts.dir, 'commitlog'),
+        segmentSizeBytes: opts.commitLogSegmentBytes,
+        onSync: (ms, records) => shard.metrics.fsynced(ms, records),
+      },
+      (payload) => shard.replayRecord(payload as Mutation[]),
+    );
+    shard.log = log;
+    shard.updateGauges();
+    return { shard, report: { replay: report, removedTempFiles, sstables: shard.sstableCount() } };
+  }
+
+  private tableDir(id: number): string {
+    return path.join(this.opts.dir, 'tables', String(id));
+  }
+
+  /** Opens every table's SSTables; removes temp files of interrupted flushes and dropped tables' data. */
+  private loadTables(): string[] {
+    const removed: string[] = [];
+    const tablesDir = path.join(this.opts.dir, 'tables');
+    for (const name of fs.readdirSync(tablesDir)) {
+      if (!this.catalog.tableById(Number(name))) fs.rmSync(path.join(tablesDir, name), { recursive: true, force: true });
+    }
+    for (const schema of this.catalog.tables()) {
+      const store = this.ensureTable(schema.id);
+      for (const file of fs.readdirSync(store.dir).sort()) {
+        const full = path.join(store.dir, file);
+        if (file.endsWith('.tmp')) {
+          fs.rmSync(full);
+          removed.push(full);
+          continue;
+        }
+        const m = /^(\d+)\.sst$/.exec(file);
+        if (!m) continue;
+        const generation = Number(m[1]);
+        this.nextGeneration = Math.max(this.nextGeneration, generation + 1);
+        store.sstables.unshift(SSTableReader.open(full, { id: generation, cache: this.cache }));
+      }
+    }
+    return removed;
+  }
+
+  private ensureTable(id: number): TableStore {
+    let store = this.tables.get(id);
+    if (!store) {
+      const schema = this.catalog.tableById(id)!;
+      store = new TableStore(schema, this.catalog.codec(id), this.tableDir(id));
+      fs.mkdirSync(store.dir, { recursive: true });
+      this.tables.set(id, store);
+    }
+    return store;
+  }
+
+  private replayRecord(mutations: Mutation[]): void {
+    for (const m of mutations) {
+      if (!this.catalog.tableById(m.table)) continue; // table dropped since
+      this.hlc.observe(maxTimestamp(m.row));
+      this.ensureTable(m.table).apply(m.pkey + m.ckey, m.row);
+    }
+  }
+
+  /** Installs a new catalog version: creates, alters and drops tables. */
+  setCatalog(state: CatalogState): void {
+    if (state.version <= this.catalog.version) return;
+    this.catalog.set(state);
+    for (const [id, store] of this.tables) {
+      const schema = this.catalog.tableById(id);
+      if (!schema) {
+        this.tables.delete(id);
+        for (const s of store.sstables) s.close();
+        fs.rmSync(store.dir, { recursive: true, force: true });
+      } else {
+        store.schema = schema;
+        store.codec = this.catalog.codec(id);
+      }
+    }
+    for (const t of this.catalog.tables()) this.ensureTable(t.id);
+  }
+
+  private table(id: number): TableStore {
+    const store = this.tables.get(id);
+    if (!store) throw new SchemaError('no_such_table', `table id ${id} does not exist on shard ${this.opts.index}`);
+    return store;
+  }
+
+  owns(pkey: string): boolean {
+    return shardOf(pkey, this.opts.shards) === this.opts.index;
+  }
+
+  /** Waits while memtables are over twice their budget (a flush is behind): backpressure. */
+  private async admit(): Promise<void> {
+    while (this.memtableBytes() > 2 * this.memtableBudget && this.flushing) await this.flushing;
+  }
+
+  /** Logs and applies in one synchronous step; the promise resolves when durable. */
+  private applyNow(mutations: Mutation[]): Promise<void> {
+    if (this.closed) throw new Error(`shard ${this.opts.index} is closed`);
+    for (const m of mutations) {
+      this.table(m.table);
+      if (!this.owns(m.pkey)) throw new Error(`bug: shard ${this.opts.index} got a mutation for shard ${shardOf(m.pkey, this.opts.shards)}`);
+    }
+    const durable = this.log.append(mutations);
+    for (const m of mutations) {
+      this.hlc.observe(maxTimestamp(m.row));
+      this.tables.get(m.table)!.apply(m.pkey + m.ckey, m.row);
+    }
+    this.metrics.writes(mutations.length);
+    if (this.memtableBytes() > this.memtableBudget) void this.flush();
+    return durable;
+  }
+
+  /** Applies mutations atomically on this shard (one commit-log record); resolves when durable. */
+  async apply(mutations: Mutation[]): Promise<void> {
+    if (mutations.length === 0) return;
+    await this.admit();
+    await this.applyNow(mutations);
+  }
+
+  get(tableId: number, pkey: string, ckey: string): LiveRow | undefined {
+    const store = this.table(tableId);
+    const r = store.read(pkey, ckey);
+    this.metrics.reads(1, r.sstablesRead);
+    return r.row && this.toLive(store, pkey, ckey, r.row, r.partitionDel);
+  }
+
+  private toLive(store: TableStore, pkey: string, ckey: string, row: Parameters<typeof liveValues>[0], pdel: Parameters<typeof liveValues>[1]): LiveRow | undefined {
+    const values = liveValues(row, pdel, this.opts.clock.nowMs());
+    if (!values) return undefined;
+    store.codec.decode(pkey + ckey, values);
+    return { pkey, ckey, values, maxTs: maxTimestamp(row) };
+  }
+
+  scan(req: ScanRequest): ScanPage {
+    const store = this.table(req.table);
+    const limit = req.limit ?? PAGE_ROWS;
+    const maxScanned = req.maxScanned ?? PAGE_SCANNED;
+    const filter = req.filter ? this.opts.procs.filter(req.filter.proc) : undefined;
+    const nowMs = this.opts.clock.nowMs();
+    const rows: LiveRow[] = [];
+    let scanned = 0;
+    let next: string | undefined;
+    for (const e of store.scan(req.from ?? '', req.to, req.toInclusive)) {
+      scanned++;
+      const values = liveValues(e.row, e.partitionDel, nowMs);
+      if (values) {
+        store.codec.decode(e.key, values);
+        const row: LiveRow = { pkey: e.key.slice(0, e.pkeyLength), ckey: e.key.slice(e.pkeyLength), values, maxTs: maxTimestamp(e.row) };
+        if (!filter || filter(row, req.filter!.args)) rows.push(row);
+      }
+      if (rows.length >= limit || scanned >= maxScanned) {
+        next = e.key + '\x00';
+        break;
+      }
+    }
+    this.metrics.scanned(scanned);
+    return next === undefined ? { rows } : { rows, next };
+  }
+
+  /** Row-level atomic read-modify-write: read, compute and log happen in one synchronous step. */
+  async rmw(req: RmwRequest): Promise<unknown> {
+    await this.admit();
+    const proc = this.opts.procs.rmw(req.proc);
+    const store = this.table(req.table);
+    const r = store.read(req.pkey, req.ckey);
+    const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
+    if (r.row) this.hlc.observe(maxTimestamp(r.row));
+    if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
+    const out = proc(current, req.args, { ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
+    if (out.mutations.length > 0) await this.applyNow(out.mutations);
+    return out.result;
+  }
+
+  now(): Timestamp {
+    return this.hlc.now();
+  }
+
+  memtableBytes(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.memtableBytes;
+    return n;
+  }
+
+  sstableCount(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.sstables.length;
+    return n;
+  }
+
+  private updateGauges(): void {
+    let sstableBytes = 0;
+    for (const t of this.tables.values()) for (const s of t.sstables) sstableBytes += s.meta.bytes;
+    this.metrics.gauges({ memtableBytes: this.memtableBytes(), sstables: this.sstableCount(), sstableBytes });
+  }
+
+  /** Writes every memtable to an SSTable, then releases the commit-log segments they covered. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushAll().finally(() => {
+      this.flushing = undefined;
+      void this.maybeCompact();
+    });
+    return this.flushing;
+  }
+
+  private async flushAll(): Promise<void> {
+    const started = Date.now();
+    const segment = this.log.rollover();
+    const frozen: [TableStore, Memtable][] = [];
+    for (const t of this.tables.values()) {
+      if (t.active.rows === 0) continue;
+      frozen.push([t, t.active]);
+      t.frozen.unshift(t.active);
+      t.active = new Memtable();
+    }
+    let bytes = 0;
+    for (const [t, mem] of frozen) {
+      const reader = await this.writeSSTable(t, mem.iterate(), mem.rows, (key, row) => row);
+      if (reader) bytes += reader.meta.bytes;
+      t.frozen = t.frozen.filter((m) => m !== mem);
+    }
+    await this.log.releaseBefore(segment);
+    this.metrics.flushed(bytes, Date.now() - started);
+    this.updateGauges();
+  }
+
+  /** Streams entries into a new SSTable of `t`; installs it unless the table was dropped meanwhile. */
+  private async writeSSTable(
+    t: TableStore,
+    entries: Iterator<[string, import('./types.js').RowEntry]>,
+    expected: number,
+    transform: (key: string, row: import('./types.js').RowEntry, pkeyLength: number) => import('./types.js').RowEntry | undefined,
+  ): Promise<SSTableReader | undefined> {
+    const generation = this.nextGeneration++;
+    const file = path.join(t.dir, `${String(generation).padStart(10, '0')}.sst`);
+    const writer = await SSTableWriter.create(file, { expectedPartitions: Math.max(1, expected) });
+    let n = 0;
+    for (let r = entries.next(); !r.done; r = entries.next()) {
+      const [key, row] = r.value;
+      const pkeyLength = t.codec.pkeyLength(key);
+      const out = transform(key, row, pkeyLength);
+      if (out) writer.add(key, key.slice(0, pkeyLength), out);
+      if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
+    }
+    if (this.tables.get(t.schema.id) !== t) {
+      await writer.abort();
+      return undefined;
+    }
+    await writer.finish();
+    fsyncDir(t.dir);
+    const reader = SSTableReader.open(file, { id: generation, cache: this.cache });
+    t.sstables.unshift(reader);
+    return reader;
+  }
+
+  private maybeCompact(): Promise<void> | undefined {
+    if (this.compacting || this.closed) return this.compacting;
+    for (const t of this.tables.values()) {
+      const pick = pickSizeTiered(t.sstables.map((s) => s.meta.bytes));
+      if (!pick) continue;
+      const inputs = pick.map((i) => t.sstables[i]);
+      this.compacting = this.compact(t, inputs).finally(() => {
+        this.compacting = undefined;
+        void this.maybeCompact();
+      });
+      return this.compacting;
+    }
+    return undefined;
+  }
+
+  /** Compacts every table's SSTables into one each (tests, `tessera compact`). */
+  async compactAll(): Promise<void> {
+    await this.flushing;
+    await this.compacting;
+    for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
+  }
+
+  private async compact(t: TableStore, inputs: SSTableReader[]): Promise<void> {
+    const started = Date.now();
+    const nowMs = this.opts.clock.nowMs();
+    const graceSeconds = typeof t.schema.options.gc_grace_seconds === 'number' ? t.schema.options.gc_grace_seconds : GC_GRACE_SECONDS;
+    let purgeBefore = timestampAt(nowMs - graceSeconds * 1000);
+    for (const s of t.sstables) if (!inputs.includes(s)) purgeBefore = Math.min(purgeBefore, s.meta.minTs);
+    for (const m of [t.active, ...t.frozen]) purgeBefore = Math.min(purgeBefore, m.minTs);
+    const merged = mergeSorted(inputs.map((s) => s.iterate()));
+    let currentPkey = '';
+    let currentDel: import('./types.js').Deletion | undefined;
+    const reader = await this.writeSSTable(t, merged, inputs.reduce((n, s) => n + s.meta.rows, 0), (key, row, pkeyLength) => {
+      const pkey = key.slice(0, pkeyLength);
+      if (pkey !== currentPkey) {
+        currentPkey = pkey;
+        currentDel = undefined;
+      }
+      if (key === pkey && row.pdel) currentDel = row.pdel;
+      return compactEntry(row, key === pkey ? undefined : currentDel, nowMs, purgeBefore);
+    });
+    if (!reader) return;
+    t.sstables = t.sstables.filter((s) => !inputs.includes(s));
+    for (const s of inputs) {
+      s.close();
+      fs.rmSync(s.path, { force: true });
+    }
+    this.metrics.compacted(inputs.length, reader.meta.bytes, Date.now() - started);
+    this.updateGauges();
+  }
+
+  /** Stops accepting writes, flushes memtables, waits for background work, closes files. */
+  async close(opts: { flush: boolean } = { flush: true }): Promise<void> {
+    if (this.closed) return;
+    if (opts.flush && this.memtableBytes() > 0) await this.flush();
+    this.closed = true;
+    await this.flushing;
+    await this.compacting;
+    await this.log.close();
+    for (const t of this.tables.values()) for (const s of t.sstables) s.close();
+  }
+}
