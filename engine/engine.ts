@@ -1,0 +1,135 @@
+// The engine as the SQL and Dynamo layers see it: one object per process that routes
+// every request to the shard owning its token, locally or over IPC (DESIGN.md §1).
+
+import { Catalog, type CatalogState, type Ddl } from './catalog.js';
+import type { Hlc } from './hlc.js';
+import { shardOf } from './keys.js';
+import type { RmwRequest, ScanPage, ScanRequest } from './shard.js';
+import type { LiveRow, Mutation, TableSchema, Timestamp } from './types.js';
+
+/** What one shard offers the rest of the node, wherever it runs. */
+export interface ShardEndpoint {
+  apply(mutations: Mutation[]): Promise<void>;
+  get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined>;
+  scan(req: ScanRequest): Promise<ScanPage>;
+  rmw(req: RmwRequest): Promise<unknown>;
+}
+
+/** Serialises schema changes node-wide and returns the catalog after the change. */
+export interface SchemaCoordinator {
+  ddl(ddl: Ddl): Promise<CatalogState>;
+}
+
+const TWO32 = 2 ** 32;
+
+/** The smallest key owned by shard i: keys start with the token's big-endian bytes. */
+export function shardStartKey(i: number, shards: number): string {
+  const top = Math.ceil((i * TWO32) / shards);
+  return String.fromCharCode(top >>> 24, (top >>> 16) & 255, (top >>> 8) & 255, top & 255);
+}
+
+export interface EngineOptions {
+  shards: ShardEndpoint[];
+  catalog: Catalog;
+  coordinator: SchemaCoordinator;
+  hlc: Hlc;
+  writerId: number;
+}
+
+export class Engine {
+  readonly catalog: Catalog;
+  readonly writerId: number;
+  private readonly shards: ShardEndpoint[];
+  private readonly coordinator: SchemaCoordinator;
+  private readonly hlc: Hlc;
+
+  constructor(opts: EngineOptions) {
+    this.shards = opts.shards;
+    this.catalog = opts.catalog;
+    this.coordinator = opts.coordinator;
+    this.hlc = opts.hlc;
+    this.writerId = opts.writerId;
+  }
+
+  get shardCount(): number {
+    return this.shards.length;
+  }
+
+  shardOf(pkey: string): number {
+    return shardOf(pkey, this.shards.length);
+  }
+
+  /** A fresh HLC timestamp; one statement's writes share one. */
+  now(): Timestamp {
+    return this.hlc.now();
+  }
+
+  table(name: string): TableSchema {
+    return this.catalog.require(name);
+  }
+
+  async ddl(ddl: Ddl): Promise<CatalogState> {
+    const state = await this.coordinator.ddl(ddl);
+    if (state.version > this.catalog.version) this.catalog.set(state);
+    return state;
+  }
+
+  /** Applies mutations; each shard's part is atomic and durable when this resolves. */
+  async apply(mutations: Mutation[]): Promise<void> {
+    if (this.shards.length === 1) return this.shards[0].apply(mutations);
+    const byShard = new Map<number, Mutation[]>();
+    for (const m of mutations) {
+      const s = this.shardOf(m.pkey);
+      let list = byShard.get(s);
+      if (!list) byShard.set(s, (list = []));
+      list.push(m);
+    }
+    await Promise.all([...byShard].map(([s, list]) => this.shards[s].apply(list)));
+  }
+
+  get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined> {
+    return this.shards[this.shardOf(pkey)].get(table, pkey, ckey);
+  }
+
+  rmw(req: RmwRequest): Promise<unknown> {
+    return this.shards[this.shardOf(req.pkey)].rmw(req);
+  }
+
+  /**
+   * One page of a key-ordered scan over [from, to). Shards own contiguous token ranges
+   * in order, so a page comes from the shard owning `from`; `next` moves on to the next
+   * shard when this one's part of the range is exhausted.
+   */
+  async scanPage(req: ScanRequest): Promise<ScanPage> {
+    const from = req.from ?? '';
+    const i = from === '' ? 0 : this.shardOf(from.padEnd(4, '\x00'));
+    const boundary = i + 1 < this.shards.length ? shardStartKey(i + 1, this.shards.length) : undefined;
+    const clipped = boundary !== undefined && (req.to === undefined || req.to > boundary);
+    const page = await this.shards[i].scan({ ...req, from, to: clipped ? boundary : req.to, toInclusive: clipped ? false : req.toInclusive });
+    if (page.next === undefined && clipped) return { rows: page.rows, next: boundary };
+    return page;
+  }
+
+  /** Streams every live row in [from, to) in key order; first pages of all shards are fetched in parallel. */
+  async *scan(req: ScanRequest): AsyncGenerator<LiveRow> {
+    const from = req.from ?? '';
+    const first = from === '' ? 0 : this.shardOf(from.padEnd(4, '\x00'));
+    const last = req.to === undefined ? this.shards.length - 1 : this.shardOf(req.to.padEnd(4, '\x00'));
+    const pending: Promise<ScanPage>[] = [];
+    for (let i = first; i <= last; i++) {
+      const start = i === first ? from : shardStartKey(i, this.shards.length);
+      pending.push(this.scanPage({ ...req, from: start }));
+    }
+    for (let k = 0; k < pending.length; k++) {
+      const shardEnd = first + k + 1 < this.shards.length ? shardStartKey(first + k + 1, this.shards.length) : undefined;
+      let page = await pending[k];
+      for (;;) {
+        const next = page.next !== undefined && page.next !== shardEnd ? page.next : undefined;
+        const ahead = next !== undefined ? this.scanPage({ ...req, from: next }) : undefined;
+        yield* page.rows;
+        if (!ahead) break;
+        page = await ahead;
+      }
+    }
+  }
+}
