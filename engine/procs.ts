@@ -7,6 +7,10 @@ import type { LiveRow, Mutation, Timestamp, WriterId } from './types.js';
 export type FilterProc = (row: LiveRow, args: unknown) => boolean;
 
 export interface RmwContext {
+  /** The row addressed (also when it does not exist yet). */
+  table: number;
+  pkey: string;
+  ckey: string;
   /** Timestamp for every cell the step writes: above anything the row holds. */
   ts: Timestamp;
   w: WriterId;

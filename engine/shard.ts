@@ -278,7 +278,7 @@ export class Shard {
     const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
     if (r.row) this.hlc.observe(maxTimestamp(r.row));
     if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
-    const out = proc(current, req.args, { ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
+    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
     if (out.mutations.length > 0) await this.applyNow(out.mutations);
     return out.result;
   }
@@ -351,7 +351,8 @@ export class Shard {
       const pkeyLength = t.codec.pkeyLength(key);
       const out = transform(key, row, pkeyLength);
       if (out) writer.add(key, key.slice(0, pkeyLength), out);
-      if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
+      if (writer.needsDrain) await writer.drain();
+      else if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
     }
     if (this.tables.get(t.schema.id) !== t) {
       await writer.abort();

@@ -481,6 +481,11 @@ export class SSTableReader {
   }
 
   /** Closes the file and drops its blocks from the cache. Idempotent. */
+  /** Smallest timestamp in the file (Source contract: tombstone purge safety). */
+  get minTs(): number {
+    return this.meta.minTs;
+  }
+
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
