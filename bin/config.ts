@@ -1,0 +1,86 @@
+// `tessera start` flags (DESIGN.md §6), parsed and checked before anything touches disk.
+
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** A mistake of the user's: printed as one line, without a stack trace. */
+export class UsageError extends Error {}
+
+export interface NodeConfig {
+  dataDir: string;
+  shards: number | undefined;
+  listen: string;
+  pgPort: number;
+  dynamoPort: number;
+  kafkaPort: number;
+  adminPort: number;
+  nodeId: number;
+  seeds: string[];
+  rf: number;
+  memtableBudgetBytes: number;
+}
+
+const startOptions = {
+  data: { type: 'string', default: './tessera-data' },
+  shards: { type: 'string' },
+  listen: { type: 'string', default: '127.0.0.1' },
+  'pg-port': { type: 'string', default: '5432' },
+  'dynamo-port': { type: 'string', default: '8000' },
+  'kafka-port': { type: 'string', default: '9092' },
+  'admin-port': { type: 'string', default: '9180' },
+  'node-id': { type: 'string', default: '1' },
+  seeds: { type: 'string' },
+  rf: { type: 'string', default: '1' },
+  'memtable-mb': { type: 'string', default: '64' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const startUsage = `usage: tessera start [flags]
+  --data DIR          data directory (default ./tessera-data)
+  --shards N          shard processes, one per core (default: the directory's, else ${os.availableParallelism()})
+  --listen HOST       address the client ports bind to (default 127.0.0.1)
+  --pg-port N         PostgreSQL wire port (default 5432)
+  --dynamo-port N     DynamoDB HTTP port (default 8000)
+  --kafka-port N      Kafka protocol port (default 9092)
+  --admin-port N      admin HTTP port: /health /ready /metrics (default 9180)
+  --node-id N         this node's id, 1..4194303 (default 1)
+  --seeds HOSTS       cluster seed nodes (not supported yet: single node only)
+  --rf N              replication factor (only 1 until replication lands)
+  --memtable-mb N     per-shard memtable flush budget in MiB (default 64)`;
+
+function int(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+export function parseStartArgs(argv: string[]): NodeConfig | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: startOptions, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see tessera start --help)`);
+  }
+  if (values.help) return 'help';
+  const port = (flag: keyof typeof startOptions) => int(flag, String(values[flag]), 0, 65535);
+  const seeds = values.seeds ? values.seeds.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  if (seeds.length > 0) throw new UsageError('--seeds: clustering is not supported yet; run a single node without --seeds');
+  const rf = int('rf', values.rf, 1, 9);
+  if (rf !== 1) throw new UsageError('--rf: replication is not supported yet; only --rf 1 works on a single node');
+  const config: NodeConfig = {
+    dataDir: path.resolve(values.data),
+    shards: values.shards === undefined ? undefined : int('shards', values.shards, 1, 256),
+    listen: values.listen,
+    pgPort: port('pg-port'),
+    dynamoPort: port('dynamo-port'),
+    kafkaPort: port('kafka-port'),
+    adminPort: port('admin-port'),
+    nodeId: int('node-id', values['node-id'], 1, 4194303),
+    seeds,
+    rf,
+    memtableBudgetBytes: int('memtable-mb', values['memtable-mb'], 1, 65536) * 1024 * 1024,
+  };
+  return config;
+}

@@ -1,0 +1,27 @@
+// Control messages between the supervisor and its shard processes (Node cluster IPC).
+// Data never travels here: shards exchange data over msgpackr RPC sockets (engine/rpc.ts).
+
+import type { CatalogState, Ddl } from '../engine/catalog.js';
+import type { OpenReport } from '../engine/shard.js';
+import type { NodeConfig } from './config.js';
+
+export interface ShardBoot {
+  config: NodeConfig;
+  shards: number;
+  index: number;
+}
+
+export type ToSupervisor =
+  | { t: 'ready'; shard: number; report: OpenReport }
+  | { t: 'fatal'; shard: number; message: string }
+  | { t: 'ddl'; id: number; ddl: Ddl }
+  | { t: 'catalog-ack'; shard: number; version: number };
+
+export type ToShard =
+  | { t: 'ddl-result'; id: number; state?: CatalogState; error?: { name: string; code?: string; message: string } }
+  | { t: 'catalog'; state: CatalogState }
+  | { t: 'shutdown' };
+
+export function isTesseraMessage(m: unknown): m is { t: string } {
+  return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string';
+}

@@ -1,0 +1,159 @@
+// One shard process (DESIGN.md §1 "Sharding"): owns its token slice, serves the RPC
+// socket other shards and engine clients call, and (later) runs the front ends.
+
+import cluster from 'node:cluster';
+import path from 'node:path';
+import { registerBuiltinProcs } from '../engine/builtin-procs.js';
+import { Catalog, SchemaError, type CatalogState, type Ddl, type SchemaErrorCode } from '../engine/catalog.js';
+import { loadCatalog } from '../engine/catalog-file.js';
+import { Engine, type ShardEndpoint } from '../engine/engine.js';
+import { systemClock } from '../engine/hlc.js';
+import { localEndpoint } from '../engine/local-node.js';
+import { handleNativeOp } from '../engine/native.js';
+import { ProcRegistry } from '../engine/procs.js';
+import { RpcClient, RpcServer } from '../engine/rpc.js';
+import { Shard, type RmwRequest, type ScanRequest } from '../engine/shard.js';
+import type { Mutation } from '../engine/types.js';
+import { shardSocket } from './datadir.js';
+import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
+import { promShardMetrics } from './shard-metrics.js';
+
+function send(msg: ToSupervisor): void {
+  process.send?.(msg);
+}
+
+/** Calls another shard over its socket, reconnecting when the connection is gone. */
+function remoteEndpoint(address: string): ShardEndpoint {
+  let client: Promise<RpcClient> | undefined;
+  const call = async <T>(op: string, args: unknown): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      let c: RpcClient;
+      try {
+        c = await (client ??= RpcClient.connect(address));
+      } catch (e) {
+        client = undefined;
+        // The peer may be starting or restarting after a crash.
+        if (attempt >= 100) throw new Error(`shard socket unreachable: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      if (c.closed) {
+        client = undefined;
+        continue;
+      }
+      return c.call<T>(op, args);
+    }
+  };
+  return {
+    apply: (m) => call('shard.apply', m),
+    get: async (t, p, c) => (await call<ReturnType<Shard['get']> | null>('shard.get', [t, p, c])) ?? undefined,
+    scan: (req) => call('shard.scan', req),
+    rmw: (req) => call('shard.rmw', req),
+  };
+}
+
+async function main(): Promise<void> {
+  const boot = JSON.parse(process.env.TESSERA_SHARD_BOOT ?? '') as ShardBoot;
+  const { config, index, shards } = boot;
+  const procs = registerBuiltinProcs(new ProcRegistry());
+  let shard: Shard | undefined;
+  const metrics = promShardMetrics(index, () => ({ memtableBytes: shard?.memtableBytes() ?? 0 }));
+  const opened = await Shard.open({
+    index,
+    shards,
+    nodeId: config.nodeId,
+    dir: path.join(config.dataDir, `shard-${index}`),
+    catalog: loadCatalog(config.dataDir),
+    clock: systemClock,
+    procs,
+    metrics,
+    memtableBudgetBytes: config.memtableBudgetBytes,
+  });
+  shard = opened.shard;
+  const local = shard;
+
+  const pendingDdl = new Map<number, { resolve: (s: CatalogState) => void; reject: (e: Error) => void }>();
+  let nextDdl = 1;
+  const endpoints = Array.from({ length: shards }, (_, i) => (i === index ? localEndpoint(local) : remoteEndpoint(shardSocket(config.dataDir, i))));
+  const engine = new Engine({
+    shards: endpoints,
+    catalog: new Catalog(local.catalog.state),
+    coordinator: {
+      ddl: (ddl: Ddl) => new Promise<CatalogState>((resolve, reject) => {
+        const id = nextDdl++;
+        pendingDdl.set(id, { resolve, reject });
+        send({ t: 'ddl', id, ddl });
+      }),
+    },
+    hlc: local.hlc,
+    writerId: local.writerId,
+  });
+
+  process.on('message', (m: unknown) => {
+    if (!isTesseraMessage(m)) return; // prom-client's aggregator messages
+    const msg = m as ToShard;
+    switch (msg.t) {
+      case 'catalog':
+        local.setCatalog(msg.state);
+        engine.catalog.set(local.catalog.state);
+        send({ t: 'catalog-ack', shard: index, version: msg.state.version });
+        break;
+      case 'ddl-result': {
+        const p = pendingDdl.get(msg.id);
+        pendingDdl.delete(msg.id);
+        if (!p) break;
+        if (msg.state) p.resolve(msg.state);
+        else if (msg.error?.name === 'SchemaError') p.reject(new SchemaError(msg.error.code as SchemaErrorCode, msg.error.message));
+        else p.reject(new Error(msg.error?.message ?? 'DDL failed'));
+        break;
+      }
+      case 'shutdown':
+        void shutdown(0);
+        break;
+    }
+  });
+
+  const server = new RpcServer(async (op, args) => {
+    switch (op) {
+      case 'shard.apply': return local.apply(args as Mutation[]);
+      case 'shard.get': {
+        const [t, p, c] = args as [number, string, string];
+        return local.get(t, p, c) ?? null;
+      }
+      case 'shard.scan': return local.scan(args as ScanRequest);
+      case 'shard.rmw': return local.rmw(args as RmwRequest);
+      case 'shard.flush': return local.flush();
+      case 'shard.compact': return local.compactAll();
+      case 'shard.stats': return { index, memtableBytes: local.memtableBytes(), sstables: local.sstableCount(), rss: process.memoryUsage.rss() };
+      default: {
+        const handled = await handleNativeOp(engine, op, args);
+        if (!handled) throw new Error(`unknown operation "${op}"`);
+        return handled.result;
+      }
+    }
+  });
+  await server.listen(shardSocket(config.dataDir, index));
+
+  let stopping = false;
+  async function shutdown(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    await local.close({ flush: true });
+    process.exit(code);
+  }
+  // The supervisor coordinates shutdown; a terminal's Ctrl-C reaches the whole group.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  process.on('disconnect', () => void shutdown(0)); // supervisor gone
+
+  send({ t: 'ready', shard: index, report: opened.report });
+}
+
+if (cluster.isWorker) {
+  main().catch((e: Error) => {
+    const index = (JSON.parse(process.env.TESSERA_SHARD_BOOT ?? '{}') as Partial<ShardBoot>).index ?? -1;
+    send({ t: 'fatal', shard: index, message: e.message });
+    setTimeout(() => process.exit(1), 50);
+  });
+}

@@ -1,0 +1,156 @@
+// The node's supervisor process (node:cluster primary): checks flags and the data
+// directory, takes its lock, serves admin HTTP, forks one process per shard, owns the
+// catalog (serialising DDL and pushing each version to every shard) and restarts a
+// shard that dies. SIGTERM/SIGINT stop every shard cleanly (flush), then exit 0.
+
+import cluster, { type Worker } from 'node:cluster';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { applyDdl, SchemaError, type CatalogState } from '../engine/catalog.js';
+import { loadCatalog, saveCatalog } from '../engine/catalog-file.js';
+import { startAdmin } from './admin.js';
+import { UsageError, type NodeConfig } from './config.js';
+import { lockDataDir, prepareDataDir, readDataDirInfo, writeDataDirInfo } from './datadir.js';
+import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
+
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+const RESTART_DELAY_MS = 1000;
+
+export async function runSupervisor(config: NodeConfig): Promise<void> {
+  const log = pino({ base: { role: 'supervisor' } });
+  prepareDataDir(config.dataDir);
+  const info = readDataDirInfo(config.dataDir);
+  const shards = config.shards ?? info?.shards ?? os.availableParallelism();
+  if (info && info.shards !== shards) {
+    throw new UsageError(`data directory ${config.dataDir} was created with ${info.shards} shards; start with --shards ${info.shards} (resharding is not supported yet)`);
+  }
+  const unlock = lockDataDir(config.dataDir);
+  let state: CatalogState;
+  try {
+    state = loadCatalog(config.dataDir);
+  } catch (e) {
+    unlock();
+    throw new UsageError((e as Error).message);
+  }
+
+  const workers = new Map<number, Worker>();
+  const ready = new Set<number>();
+  let startupDone = false;
+  let stopping = false;
+
+  let admin: Awaited<ReturnType<typeof startAdmin>>;
+  try {
+    admin = await startAdmin({
+      host: config.listen,
+      port: config.adminPort,
+      ready: () => ({ ready: ready.size === shards, shards: { total: shards, ready: ready.size } }),
+    });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  if (!info) writeDataDirInfo(config.dataDir, { shards, nodeId: config.nodeId });
+
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./shard-worker.js', import.meta.url)), args: [], silent: false });
+
+  const send = (w: Worker, msg: ToShard) => {
+    if (w.isConnected()) w.send(msg);
+  };
+
+  // DDL runs one at a time: apply, persist, push to every live shard, wait for acks.
+  let ddlQueue: Promise<void> = Promise.resolve();
+  const acks = new Map<number, () => void>();
+  function handleDdl(from: Worker, id: number, ddl: Parameters<typeof applyDdl>[1]): void {
+    ddlQueue = ddlQueue.then(async () => {
+      try {
+        const next = applyDdl(state, ddl);
+        if (next !== state) {
+          saveCatalog(config.dataDir, next);
+          state = next;
+          const live = [...workers.entries()].filter(([, w]) => w.isConnected());
+          await Promise.all(live.map(([i, w]) => new Promise<void>((resolve) => {
+            acks.set(i, resolve);
+            w.once('exit', () => resolve());
+            send(w, { t: 'catalog', state: next });
+          })));
+        }
+        send(from, { t: 'ddl-result', id, state });
+      } catch (e) {
+        const error = e instanceof SchemaError ? { name: 'SchemaError', code: e.code, message: e.message } : { name: 'Error', message: (e as Error).message };
+        send(from, { t: 'ddl-result', id, error });
+      }
+    });
+  }
+
+  const fatal = (message: string) => {
+    process.stderr.write(`tessera: error: ${message}\n`);
+    void stop(1);
+  };
+
+  function fork(index: number): void {
+    const boot: ShardBoot = { config, shards, index };
+    const w = cluster.fork({ TESSERA_SHARD_BOOT: JSON.stringify(boot) });
+    workers.set(index, w);
+    w.on('message', (m: unknown) => {
+      if (!isTesseraMessage(m)) return;
+      const msg = m as ToSupervisor;
+      switch (msg.t) {
+        case 'ready':
+          ready.add(index);
+          log.info({ shard: index, replay: msg.report.replay, removedTempFiles: msg.report.removedTempFiles, sstables: msg.report.sstables }, 'shard ready');
+          if (msg.report.replay.cut) log.warn({ shard: index, cut: msg.report.replay.cut }, 'cut a torn commit-log tail');
+          for (const f of msg.report.removedTempFiles) log.warn({ shard: index, file: f }, 'removed an incomplete SSTable temp file');
+          if (!startupDone && ready.size === shards) {
+            startupDone = true;
+            log.info({ shards, data: config.dataDir, admin: `http://${config.listen}:${config.adminPort}` }, 'tessera ready');
+          }
+          break;
+        case 'fatal':
+          if (!startupDone) fatal(`shard ${index}: ${msg.message}`);
+          else log.error({ shard: index, error: msg.message }, 'shard failed');
+          break;
+        case 'ddl':
+          handleDdl(w, msg.id, msg.ddl);
+          break;
+        case 'catalog-ack':
+          acks.get(index)?.();
+          acks.delete(index);
+          break;
+      }
+    });
+    w.on('exit', (code, signal) => {
+      ready.delete(index);
+      if (workers.get(index) === w) workers.delete(index);
+      if (stopping) return;
+      if (!startupDone) {
+        fatal(`shard ${index} exited during start-up (code ${code}, signal ${signal})`);
+        return;
+      }
+      log.error({ shard: index, code, signal }, 'shard exited; restarting it');
+      setTimeout(() => { if (!stopping) fork(index); }, RESTART_DELAY_MS);
+    });
+  }
+
+  async function stop(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping: flushing every shard');
+    const exits = [...workers.values()].map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) return resolve();
+      w.once('exit', () => resolve());
+      send(w, { t: 'shutdown' });
+    }));
+    const timer = setTimeout(() => { for (const w of workers.values()) w.process.kill('SIGKILL'); }, SHUTDOWN_TIMEOUT_MS);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    await admin.close();
+    unlock();
+    log.info('stopped');
+    process.exit(code);
+  }
+
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  for (let i = 0; i < shards; i++) fork(i);
+}
