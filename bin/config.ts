@@ -19,6 +19,8 @@ export interface NodeConfig {
   seeds: string[];
   rf: number;
   memtableBudgetBytes: number;
+  /** Per-shard memory budget: sizes the V8 heap limit of each shard process. */
+  shardMemoryBytes: number;
 }
 
 const startOptions = {
@@ -33,6 +35,7 @@ const startOptions = {
   seeds: { type: 'string' },
   rf: { type: 'string', default: '1' },
   'memtable-mb': { type: 'string', default: '64' },
+  'shard-memory-mb': { type: 'string', default: '512' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,7 +50,8 @@ export const startUsage = `usage: tessera start [flags]
   --node-id N         this node's id, 1..4194303 (default 1)
   --seeds HOSTS       cluster seed nodes (not supported yet: single node only)
   --rf N              replication factor (only 1 until replication lands)
-  --memtable-mb N     per-shard memtable flush budget in MiB (default 64)`;
+  --memtable-mb N     per-shard memtable flush budget in MiB (default 64)
+  --shard-memory-mb N memory budget of each shard process in MiB (default 512)`;
 
 function int(flag: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -81,6 +85,10 @@ export function parseStartArgs(argv: string[]): NodeConfig | 'help' {
     seeds,
     rf,
     memtableBudgetBytes: int('memtable-mb', values['memtable-mb'], 1, 65536) * 1024 * 1024,
+    shardMemoryBytes: int('shard-memory-mb', values['shard-memory-mb'], 128, 1 << 20) * 1024 * 1024,
   };
+  if (config.memtableBudgetBytes * 4 > config.shardMemoryBytes) {
+    throw new UsageError(`--memtable-mb must be at most a quarter of --shard-memory-mb (a shard holds an active and a flushing memtable besides its caches)`);
+  }
   return config;
 }

@@ -16,6 +16,7 @@ import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } fro
 
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 const RESTART_DELAY_MS = 1000;
+const HEAP_SHARE = 0.6;
 
 export async function runSupervisor(config: NodeConfig): Promise<void> {
   const log = pino({ base: { role: 'supervisor' } });
@@ -52,7 +53,15 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
   }
   if (!info) writeDataDirInfo(config.dataDir, { shards, nodeId: config.nodeId });
 
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./shard-worker.js', import.meta.url)), args: [], silent: false });
+  // The heap limit makes V8 collect garbage before a shard outgrows its budget; the rest
+  // of the budget covers code, buffers and the block cache outside the JS heap.
+  const heapMb = Math.floor((config.shardMemoryBytes * HEAP_SHARE) / 2 ** 20);
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./shard-worker.js', import.meta.url)),
+    args: [],
+    execArgv: [...process.execArgv, `--max-old-space-size=${heapMb}`],
+    silent: false,
+  });
 
   const send = (w: Worker, msg: ToShard) => {
     if (w.isConnected()) w.send(msg);

@@ -39,7 +39,7 @@ describe(`bounded memory with ${ROWS} rows of 200 bytes`, () => {
         const rows = [];
         for (let k = start; k < Math.min(start + BATCH, ROWS); k++) rows.push({ table: 'big', key: { k }, values: { v: valueOf(k) } });
         await clients[id % 2].call('native.put', rows);
-        if ((start / BATCH) % 50 === 0) await sampleRss();
+        if ((start / BATCH) % 10 === 0) await sampleRss();
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => writer(i)));
