@@ -4,7 +4,9 @@
 // shard that dies. SIGTERM/SIGINT stop every shard cleanly (flush), then exit 0.
 
 import cluster, { type Worker } from 'node:cluster';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { applyDdl, SchemaError, type CatalogState } from '../engine/catalog.js';
@@ -17,6 +19,16 @@ import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } fro
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 const RESTART_DELAY_MS = 1000;
 const HEAP_SHARE = 0.6;
+
+function directoryBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) n += directoryBytes(p);
+    else if (e.isFile()) n += fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return n;
+}
 
 export async function runSupervisor(config: NodeConfig): Promise<void> {
   const log = pino({ base: { role: 'supervisor' } });
@@ -46,6 +58,13 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
       host: config.listen,
       port: config.adminPort,
       ready: () => ({ ready: ready.size === shards, shards: { total: shards, ready: ready.size } }),
+      status: () => ({
+        nodeId: config.nodeId,
+        address: config.listen,
+        dataDir: config.dataDir,
+        shards: Array.from({ length: shards }, (_, index) => ({ index, up: ready.has(index) })),
+        loadBytes: directoryBytes(config.dataDir),
+      }),
     });
   } catch (e) {
     unlock();
