@@ -137,7 +137,7 @@ export function compareDecimal(a: Decimal, b: Decimal): number {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
   if (a.sign === 0) return 0;
   const m = compareMagnitude(a, b);
-  return a.sign > 0 ? m : -m;
+  return m === 0 ? 0 : a.sign > 0 ? m : -m;
 }
 
 /** Numeric order of two number strings (canonical or not); both must parse. */

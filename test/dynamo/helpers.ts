@@ -1,12 +1,13 @@
 // Shorthands for tests: plain JS -> internal AttributeValues, and error capture.
 import { DynamoError } from '../../dynamo-api/errors.js';
 import { ExpressionAttributes } from '../../dynamo-api/expressions/placeholders.js';
+import { normalizeNumber } from '../../dynamo-api/numbers.js';
 import type { AttributeValue, Item } from '../../dynamo-api/values.js';
 
-/** string -> S, number/bigint -> N, boolean -> BOOL, null -> NULL, Uint8Array -> B, array -> L, object -> M. */
+/** string -> S, number/bigint -> N (canonical), boolean -> BOOL, null -> NULL, Uint8Array -> B, array -> L, object -> M. */
 export function av(x: unknown): AttributeValue {
   if (typeof x === 'string') return { S: x };
-  if (typeof x === 'number' || typeof x === 'bigint') return { N: String(x) };
+  if (typeof x === 'number' || typeof x === 'bigint') return { N: normalizeNumber(String(x)) };
   if (typeof x === 'boolean') return { BOOL: x };
   if (x === null) return { NULL: true };
   if (x instanceof Uint8Array) return { B: x };

@@ -200,3 +200,9 @@ describe('numberSizeBytes', () => {
     expect(formatDecimal(parseDecimal('-0.000123')!)).toBe('-0.000123');
   });
 });
+
+describe('regressions', () => {
+  it('compares equal negative numbers as 0, not -0 (found by fast-check)', () => {
+    expect(Object.is(compareNumbers('-0.000000000000000000000000000000000000000007', '-7e-42'), 0)).toBe(true);
+  });
+});
