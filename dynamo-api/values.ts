@@ -31,6 +31,11 @@ export type AttributeMap = { readonly [name: string]: AttributeValue };
 /** An item: top-level attribute name to value. */
 export type Item = AttributeMap;
 
+/** Partition (hash) key values: 1..2048 bytes. */
+export const HASH_KEY_BYTES_MAX = 2048;
+/** Sort (range) key values: 1..1024 bytes. */
+export const RANGE_KEY_BYTES_MAX = 1024;
+
 /** DynamoDB's item size limit, 400 KB (binary units). */
 export const ITEM_SIZE_BYTES_MAX = 400 * 1024;
 /** Documented nesting limit of maps and lists inside an attribute. */
@@ -366,4 +371,33 @@ export function itemSizeBytes(item: Item): number {
   let size = 0;
   for (const k of Object.keys(item)) size += utf8Length(k) + valueSizeBytes(item[k]);
   return size;
+}
+
+// ---- Key attributes ----
+
+/**
+ * Checks one key attribute of a Key or Item against its declared type: scalar of that type,
+ * not empty, within the key length limits. Messages are DynamoDB's.
+ */
+export function checkKeyAttribute(
+  name: string,
+  value: AttributeValue | undefined,
+  type: 'S' | 'N' | 'B',
+  role: 'hash' | 'range',
+): void {
+  if (value === undefined || typeOf(value) !== type) {
+    throw validation('The provided key element does not match the schema');
+  }
+  if (('S' in value && value.S === '') || ('B' in value && value.B.length === 0)) {
+    throw validation(
+      `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ${'S' in value ? 'string' : 'binary'} value. Key: ${name}`,
+    );
+  }
+  const size = 'S' in value ? utf8Length(value.S) : 'B' in value ? value.B.length : 0;
+  if (role === 'hash' && size > HASH_KEY_BYTES_MAX) {
+    throw invalidParameter(`Size of hashkey has exceeded the maximum size limit of${HASH_KEY_BYTES_MAX} bytes`);
+  }
+  if (role === 'range' && size > RANGE_KEY_BYTES_MAX) {
+    throw invalidParameter(`Aggregated size of all range keys has exceeded the size limit of ${RANGE_KEY_BYTES_MAX} bytes`);
+  }
 }

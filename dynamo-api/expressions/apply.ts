@@ -7,7 +7,7 @@
 // operand types, then (last action first) unwritable paths and missing attributes, then
 // numbers out of range.
 import { validation, type DynamoError } from '../errors.js';
-import { addDecimal, formatDecimal, negateDecimal, parseDecimal, rangeError } from '../numbers.js';
+import { addDecimal, compareNumbers, formatDecimal, negateDecimal, parseDecimal, rangeError } from '../numbers.js';
 import {
   bytesEqual,
   typeOf,
@@ -15,7 +15,6 @@ import {
   type AttributeValue,
   type Item,
 } from '../values.js';
-import { compareNumbers } from '../numbers.js';
 import type { Path, PathElement, UpdateAction, UpdateExpression, UpdateValue } from './ast.js';
 import { getPath } from './paths.js';
 import { project } from './projection.js';

@@ -1,6 +1,7 @@
 // Evaluating a Condition against an item. As in DynamoDB, a missing attribute or a type
 // mismatch never raises: comparisons with them are simply false (and `<>` true), because
 // the expression was already checked for everything that is an error.
+import { compareNumbers } from '../numbers.js';
 import {
   bytesEqual,
   compareValues,
@@ -10,7 +11,6 @@ import {
   type AttributeValue,
   type Item,
 } from '../values.js';
-import { compareNumbers } from '../numbers.js';
 import type { Condition, Operand } from './ast.js';
 import { getPath } from './paths.js';
 

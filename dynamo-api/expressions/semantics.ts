@@ -3,7 +3,7 @@
 // function names and placement), then the ones that need the placeholders (undefined #names
 // and :values, nesting depth, operand types). Each throws the first problem it meets.
 import { invalidExpression, type DynamoError } from '../errors.js';
-import { describeValue, typeOf, type AttributeType, type AttributeValue } from '../values.js';
+import { describeValue, type AttributeValue } from '../values.js';
 import type { Path, PathElement } from './ast.js';
 import { formatPath, PATH_DEPTH_MAX } from './paths.js';
 import type { ExpressionAttributes } from './placeholders.js';
@@ -102,7 +102,3 @@ export const TYPE_NAMES_MESSAGE = '{N,BS,L,B,NULL,M,S,SS,NS,BOOL}';
 /** DynamoDB's "any type" when attribute_type's second operand is a path. */
 export const ANY_TYPE_MESSAGE =
   '{SS,M,DECIMAL,DOUBLESET,HDS,N,B,DICT,INTSET,BOOL,HD,BS,INT,DECIMALSET,NULL,FLOAT,FS,S,L,NS,DOUBLE}';
-
-export function staticTypeOfValue(v: AttributeValue): AttributeType {
-  return typeOf(v);
-}

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  checkKeyAttribute,
   compareStrings,
   compareValues,
   itemSizeBytes,
@@ -163,5 +164,25 @@ describe('size', () => {
   it('toWire leaves scalars alone', () => {
     expect(toWire(av('s'))).toEqual({ S: 's' });
     expect(toWire(av(1))).toEqual({ N: '1' });
+  });
+});
+
+describe('checkKeyAttribute', () => {
+  it.each<[string, Parameters<typeof checkKeyAttribute>, string]>([
+    ['missing', ['a', undefined, 'S', 'hash'], 'ValidationException: The provided key element does not match the schema'],
+    ['wrong type', ['a', av(1), 'S', 'hash'], 'ValidationException: The provided key element does not match the schema'],
+    ['a set', ['a', { SS: ['x'] }, 'S', 'hash'], 'ValidationException: The provided key element does not match the schema'],
+    ['empty string', ['a', av(''), 'S', 'hash'], 'ValidationException: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: a'],
+    ['empty binary', ['b', av(new Uint8Array()), 'B', 'range'], 'ValidationException: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: b'],
+    ['long hash', ['a', av('x'.repeat(2049)), 'S', 'hash'], 'ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes'],
+    ['long range', ['a', av(new Uint8Array(1025)), 'B', 'range'], 'ValidationException: One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes'],
+  ])('%s', (_, args, message) => {
+    expect(errorOf(() => checkKeyAttribute(...args))).toBe(message);
+  });
+
+  it('accepts keys at the limits', () => {
+    expect(() => checkKeyAttribute('a', av('x'.repeat(2048)), 'S', 'hash')).not.toThrow();
+    expect(() => checkKeyAttribute('a', av(new Uint8Array(1024)), 'B', 'range')).not.toThrow();
+    expect(() => checkKeyAttribute('a', av(0), 'N', 'range')).not.toThrow();
   });
 });
