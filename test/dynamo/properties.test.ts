@@ -265,3 +265,30 @@ describe('updates', () => {
     );
   });
 });
+
+describe('robustness', () => {
+  const alphabet = fc.constantFrom(
+    'a', 'b', '#a', ':n1', ':l', '(', ')', '[', ']', '0', '7', ',', '.', '=', '<>', '<', '>=', '+', '-', ' ',
+    'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'SET', 'REMOVE', 'ADD', 'DELETE', 'size', 'contains', 'if_not_exists',
+    'list_append', 'attribute_exists', '$', '"', 'é', '\u{1f600}', '#', ':',
+  );
+  const text = fc.array(alphabet, { maxLength: 40 }).map((parts) => parts.join(' '));
+
+  it('answers any input with a DynamoError, never a crash', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ maxLength: 60 })), (t) => {
+        for (const parse of [
+          () => parseCondition(t, new ExpressionAttributes({ '#a': 'a' }, VALUES)),
+          () => parseUpdate(t, new ExpressionAttributes({ '#a': 'a' }, VALUES)),
+        ]) {
+          try {
+            parse();
+          } catch (e) {
+            expect((e as { type?: string }).type).toBe('ValidationException');
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
