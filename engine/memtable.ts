@@ -6,8 +6,11 @@ import { estimateBytes, maxTimestamp, mergeRows } from './rows.js';
 import type { Source } from './sources.js';
 import type { RowEntry, Timestamp } from './types.js';
 
-// sorted-btree is CommonJS with its class on `default`.
-const BTree = btree.default;
+// sorted-btree is CommonJS with its class on `exports.default`. Node's ESM loader hands
+// the default import the exports object; loaders that honour `__esModule` (vitest/vite)
+// hand it the class itself. Accept both.
+type BTreeClass = typeof btree.default;
+const BTree: BTreeClass = (btree as { default?: BTreeClass }).default ?? (btree as unknown as BTreeClass);
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class Memtable implements Source {
