@@ -147,7 +147,10 @@ export class Shard {
         if (!m) continue;
         const generation = Number(m[1]);
         this.nextGeneration = Math.max(this.nextGeneration, generation + 1);
-        store.sstables.unshift(SSTableReader.open(full, { id: generation, cache: this.cache }));
+        const reader = SSTableReader.open(full, { id: generation, cache: this.cache });
+        // Flushed data left the commit log: its timestamps are only known from here.
+        this.hlc.observe(reader.meta.maxTs);
+        store.sstables.unshift(reader);
       }
     }
     return removed;
