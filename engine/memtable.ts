@@ -2,7 +2,7 @@
 // write (mergeRows), so a key holds exactly one RowEntry however often it is written.
 
 import btree from 'sorted-btree';
-import { estimateBytes, maxTimestamp, mergeRows } from './rows.js';
+import { estimateBytes, mergeRows } from './rows.js';
 import type { Source } from './sources.js';
 import type { RowEntry, Timestamp } from './types.js';
 
@@ -28,7 +28,7 @@ export class Memtable implements Source {
     const merged = current ? mergeRows(current, row) : mergeRows({}, row);
     this.tree.set(key, merged);
     this.bytes += estimateBytes(row) + (current ? 0 : 2 * key.length + 32);
-    const ts = maxTimestamp(row);
+    const ts = minTimestamp(row);
     if (ts < this.minTs) this.minTs = ts;
   }
 
@@ -47,4 +47,11 @@ export class Memtable implements Source {
       yield [key, row];
     }
   }
+}
+
+/** Smallest timestamp anywhere in the entry (Infinity for an empty one). */
+function minTimestamp(row: RowEntry): Timestamp {
+  let ts = Math.min(row.del?.ts ?? Infinity, row.pdel?.ts ?? Infinity, row.marker?.ts ?? Infinity);
+  if (row.cells) for (const name in row.cells) ts = Math.min(ts, row.cells[name].ts);
+  return ts;
 }
