@@ -4,6 +4,7 @@
 import { Catalog, type CatalogState, type Ddl } from './catalog.js';
 import type { Hlc } from './hlc.js';
 import { shardOf } from './keys.js';
+import { maxTimestamp } from './rows.js';
 import type { RmwRequest, ScanPage, ScanRequest } from './shard.js';
 import type { LiveRow, Mutation, TableSchema, Timestamp } from './types.js';
 
@@ -76,6 +77,9 @@ export class Engine {
 
   /** Applies mutations; each shard's part is atomic and durable when this resolves. */
   async apply(mutations: Mutation[]): Promise<void> {
+    // The owning shard's clock observes these timestamps, but that may not be this
+    // engine's clock: observe them here too, so now() orders later writes after them.
+    for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
     if (this.shards.length === 1) return this.shards[0].apply(mutations);
     const byShard = new Map<number, Mutation[]>();
     for (const m of mutations) {

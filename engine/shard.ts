@@ -147,7 +147,10 @@ export class Shard {
         if (!m) continue;
         const generation = Number(m[1]);
         this.nextGeneration = Math.max(this.nextGeneration, generation + 1);
-        store.sstables.unshift(SSTableReader.open(full, { id: generation, cache: this.cache }));
+        const reader = SSTableReader.open(full, { id: generation, cache: this.cache });
+        // Flushed data left the commit log: its timestamps are only known from here.
+        this.hlc.observe(reader.meta.maxTs);
+        store.sstables.unshift(reader);
       }
     }
     return removed;
@@ -383,8 +386,17 @@ export class Shard {
   /** Compacts every table's SSTables into one each (tests, `tessera compact`). */
   async compactAll(): Promise<void> {
     await this.flushing;
+    // Hold the compaction slot, so no background compaction rewrites (and deletes) the
+    // same SSTables meanwhile. A finishing one may start the next: wait for all of them.
+    while (this.compacting) await this.compacting;
+    const all = async (): Promise<void> => {
+      for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
+    };
+    this.compacting = all().finally(() => {
+      this.compacting = undefined;
+      void this.maybeCompact();
+    });
     await this.compacting;
-    for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
   }
 
   private async compact(t: TableStore, inputs: SSTableReader[]): Promise<void> {
