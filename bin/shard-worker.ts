@@ -107,6 +107,9 @@ async function main(): Promise<void> {
         else p.reject(new Error(msg.error?.message ?? 'DDL failed'));
         break;
       }
+      case 'clock':
+        local.hlc.observe(msg.ts);
+        break;
       case 'shutdown':
         void shutdown(0);
         break;
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {});
   process.on('disconnect', () => void shutdown(0)); // supervisor gone
 
-  send({ t: 'ready', shard: index, report: opened.report });
+  send({ t: 'ready', shard: index, report: opened.report, clock: local.now() });
 }
 
 if (cluster.isWorker) {

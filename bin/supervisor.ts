@@ -50,6 +50,7 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
   const workers = new Map<number, Worker>();
   const ready = new Set<number>();
   let startupDone = false;
+  let clockFloor = 0;
   let stopping = false;
 
   let admin: Awaited<ReturnType<typeof startAdmin>>;
@@ -126,6 +127,10 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
       switch (msg.t) {
         case 'ready':
           ready.add(index);
+          // Every shard stamps the writes it coordinates with its own clock, so each clock
+          // must start above the data every shard recovered (else an overwrite could lose).
+          clockFloor = Math.max(clockFloor, msg.clock);
+          for (const other of workers.values()) send(other, { t: 'clock', ts: clockFloor });
           log.info({ shard: index, replay: msg.report.replay, removedTempFiles: msg.report.removedTempFiles, sstables: msg.report.sstables }, 'shard ready');
           if (msg.report.replay.cut) log.warn({ shard: index, cut: msg.report.replay.cut }, 'cut a torn commit-log tail');
           for (const f of msg.report.removedTempFiles) log.warn({ shard: index, file: f }, 'removed an incomplete SSTable temp file');
