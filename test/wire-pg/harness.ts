@@ -232,7 +232,7 @@ export interface PsqlResult {
 export function psql(port: number, args: string[], env: Record<string, string> = {}, user = 'u'): Promise<PsqlResult> {
   return new Promise((resolve) => {
     execFile('/usr/bin/psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', 'd', ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PGPASSFILE: '/dev/null', PGCONNECT_TIMEOUT: '10', LC_ALL: 'C.UTF-8', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PGPASSFILE: '/nonexistent/.pgpass', PGCONNECT_TIMEOUT: '10', LC_ALL: 'C.UTF-8', ...env },
       timeout: 30_000,
     }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
