@@ -36,6 +36,15 @@ export function testUsers(): MemoryUserStore {
   return new MemoryUserStore(randomBytes).addUser('alice', 'secret').addUser('bob', 'hunter2', { superuser: true });
 }
 
+/** A StartupMessage with exactly these parameters (pg-protocol's adds client_encoding). */
+export function startupPacket(params: Record<string, string>, version = 3 << 16): Buffer {
+  const body = Buffer.from(Object.entries(params).map(([k, v]) => `${k}\0${v}\0`).join('') + '\0');
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + body.length, 0);
+  head.writeInt32BE(version, 4);
+  return Buffer.concat([head, body]);
+}
+
 /** One backend message, undecoded: type character and body. */
 export interface BackendMessage {
   type: string;

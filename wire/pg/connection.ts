@@ -412,6 +412,8 @@ export class PgConnection {
       } catch (e) {
         this.reportError(e);
         if (EXTENDED_CODES.has(frame.code)) this.ignoreTillSync = true;
+        // A Query that failed before it ran (e.g. invalid UTF-8) still ends with ReadyForQuery.
+        if (frame.code === FrontendCode.Query) this.readyForQuery();
       }
     }
   }
