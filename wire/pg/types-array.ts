@@ -49,10 +49,16 @@ export function parseArrayText(text: string, elem: ElementCodec): PgValue[] {
       pos++;
       return items;
     }
+    let nested: boolean | undefined;
     for (;;) {
       skipSpace();
       if (pos >= text.length) throw malformed('Unexpected end of input.');
-      if (text[pos] === '{') {
+      const isSub = text[pos] === '{';
+      // A level holds either sub-arrays or elements, never both.
+      if (nested === false && isSub) throw malformed('Unexpected "{" character.');
+      if (nested === true && !isSub) throw malformed('Unexpected array element.');
+      nested = isSub;
+      if (isSub) {
         items.push(parseLevel(depth + 1));
       } else if (text[pos] === '"') {
         pos++;
@@ -68,7 +74,8 @@ export function parseArrayText(text: string, elem: ElementCodec): PgValue[] {
         let s = '';
         let escaped = false;
         while (pos < text.length && !',}'.includes(text[pos])) {
-          if (text[pos] === '{' || text[pos] === '"') throw malformed(`Unexpected "${text[pos]}" character.`);
+          if (text[pos] === '{') throw malformed('Unexpected "{" character.');
+          if (text[pos] === '"') throw malformed('Unexpected array element.');
           if (text[pos] === '\\') {
             pos++;
             escaped = true;
@@ -76,13 +83,14 @@ export function parseArrayText(text: string, elem: ElementCodec): PgValue[] {
           if (pos < text.length) s += text[pos++];
         }
         s = s.replace(/[ \t\n\r\v\f]+$/, '');
-        if (s === '') throw malformed('Unexpected "," character.');
+        if (s === '') throw malformed(`Unexpected "${text[pos] ?? ','}" character.`);
         items.push(!escaped && s.toUpperCase() === 'NULL' ? null : elem.decodeText(s));
       }
       skipSpace();
+      if (pos >= text.length) throw malformed('Unexpected end of input.');
       const c = text[pos++];
       if (c === '}') return items;
-      if (c !== ',') throw malformed(c === undefined ? 'Unexpected end of input.' : `Unexpected "${c}" character.`);
+      if (c !== ',') throw malformed('Unexpected array element.');
     }
   };
   skipSpace();

@@ -101,7 +101,7 @@ export function formatTimestamp(usec: number | bigint, withZone: boolean): strin
 // ---- Input ----
 
 const DATETIME =
-  /^(?:(\d{4,})-(\d{1,2})-(\d{1,2})|(\d{4})(\d{2})(\d{2}))(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?)?(?:\s*(z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?))?(?:\s+(ad|bc))?$/i;
+  /^(?:(\d{4,})-(\d{1,2})-(\d{1,2})|(\d{4})(\d{2})(\d{2}))(?:(?:\s+|T)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?)?(?:\s*(z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?))?(?:\s+(ad|bc))?$/i;
 
 interface ParsedDateTime {
   days: number;
@@ -138,11 +138,9 @@ function parseDateTime(text: string, type: DateTimeType): ParsedDateTime | 'infi
   let year = Number(m[1] ?? m[4]);
   const month = Number(m[2] ?? m[5]);
   const day = Number(m[3] ?? m[6]);
-  if (m[12]?.toLowerCase() === 'bc') {
-    if (year === 0) throw fieldOutOfRange(text);
-    year = 1 - year;
-  }
-  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOutOfRange(text);
+  if (year === 0) throw fieldOutOfRange(text); // there is no year 0 AD or BC
+  if (m[12]?.toLowerCase() === 'bc') year = 1 - year;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOutOfRange(text);
   const hh = Number(m[7] ?? 0);
   const mi = Number(m[8] ?? 0);
   const ss = Number(m[9] ?? 0);

@@ -2,6 +2,12 @@
 // default since PG12): the shortest decimal that reads back to the same value (Ryu), fixed
 // notation for decimal exponents in [-4, 15) for float8 and [-4, 6) for float4, otherwise
 // `d.ddde+XX` with at least two exponent digits; `NaN`, `Infinity`, `-Infinity`, `-0`.
+//
+// PostgreSQL's Ryu treats the rounding interval of a value as open at both ends and breaks a
+// tie between two equally close candidates towards the even one. JavaScript's shortest
+// representation (Number#toString) closes the interval for even mantissas and rounds ties up,
+// so the two differ for floats in a few percent of cases and for doubles at 2^52 and above;
+// there we search exactly, with BigInt arithmetic.
 
 import { PgError } from './errors.js';
 import { SqlState } from './sqlstate.js';
@@ -9,22 +15,30 @@ import { SqlState } from './sqlstate.js';
 /** Largest decimal exponent printed in fixed notation, plus one (DBL_DIG and FLT_DIG). */
 const FLOAT8_FIXED_EXP_LIMIT = 15;
 const FLOAT4_FIXED_EXP_LIMIT = 6;
+/** Below this magnitude JavaScript's shortest double is PostgreSQL's (see above). */
+const FLOAT8_FAST_PATH_LIMIT = 2 ** 52;
+/** Digits that always suffice to tell floats (9) and doubles (17) apart. */
+const FLOAT4_DIGITS_MAX = 9;
+const FLOAT8_DIGITS_MAX = 17;
 
 export function formatFloat8(x: number): string {
   const special = formatSpecial(x);
   if (special !== undefined) return special;
-  // toExponential() without an argument gives the shortest round-trip digits (ECMA-262
-  // Number::toString's choice: fewest digits, then closest), which is what Ryu's d2s gives.
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(x.toExponential());
-  if (m === null) throw new Error(`unexpected toExponential output for ${x}`);
-  return layout(m[1], m[2] + (m[3] ?? ''), Number(m[4]), FLOAT8_FIXED_EXP_LIMIT);
+  const sign = x < 0 ? '-' : '';
+  if (Math.abs(x) < FLOAT8_FAST_PATH_LIMIT) {
+    const m = /^-?(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(x.toExponential());
+    if (m === null) throw new Error(`unexpected toExponential output for ${x}`);
+    return layout(sign, m[1] + (m[2] ?? ''), Number(m[3]), FLOAT8_FIXED_EXP_LIMIT);
+  }
+  const { digits, exp } = shortestExact(Math.abs(x), 64);
+  return layout(sign, digits, exp, FLOAT8_FIXED_EXP_LIMIT);
 }
 
 export function formatFloat4(x: number): string {
   const f = Math.fround(x);
   const special = formatSpecial(f);
   if (special !== undefined) return special;
-  const { digits, exp } = shortestFloat32(Math.abs(f));
+  const { digits, exp } = shortestExact(Math.abs(f), 32);
   return layout(f < 0 ? '-' : '', digits, exp, FLOAT4_FIXED_EXP_LIMIT);
 }
 
@@ -49,35 +63,63 @@ function layout(sign: string, digits: string, exp: number, fixedExpLimit: number
   return `${sign}${mantissa}e${exp < 0 ? '-' : '+'}${e}`;
 }
 
-/**
- * Shortest decimal that Math.fround maps back to `f` (f > 0, a float32 value); among the
- * shortest, the closest to `f`. Checks the correctly rounded candidate and its two neighbours
- * at each length, because next to a power of two the interval of values that round to `f` is
- * lopsided and the nearest candidate can fall outside it while a neighbour is inside.
- */
-function shortestFloat32(f: number): { digits: string; exp: number } {
-  const FLOAT32_DIGITS_MAX = 9;
-  for (let p = 1; p <= FLOAT32_DIGITS_MAX; p++) {
-    const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(f.toExponential(p - 1));
-    if (m === null) throw new Error(`unexpected toExponential output for ${f}`);
-    const mant = BigInt(m[1] + (m[2] ?? ''));
-    const exp = Number(m[3]);
-    let best: { digits: string; exp: number; dist: number } | undefined;
-    for (const delta of [0n, -1n, 1n]) {
-      const c = mant + delta;
-      if (c <= 0n) continue;
-      const value = Number(`${c}e${exp - p + 1}`);
-      if (Math.fround(value) !== f) continue;
-      const dist = Math.abs(value - f);
-      if (best === undefined || dist < best.dist) {
-        const s = c.toString();
-        // A neighbour can gain a digit (999 + 1); keep the digit count honest.
-        best = { digits: s.replace(/0+$/, '') || '0', exp: exp + (s.length - p), dist };
-      }
-    }
-    if (best !== undefined) return { digits: best.digits, exp: best.exp };
+/** x = m · 2^e exactly; lowerCloser when x is a power of two whose lower neighbour is closer. */
+function decompose(x: number, bits: 32 | 64): { m: bigint; e: number; lowerCloser: boolean } {
+  if (bits === 64) {
+    const raw = Buffer.alloc(8);
+    raw.writeDoubleBE(x);
+    const b = raw.readBigUInt64BE(0);
+    const biased = Number((b >> 52n) & 0x7ffn);
+    const frac = b & ((1n << 52n) - 1n);
+    if (biased === 0) return { m: frac, e: -1074, lowerCloser: false };
+    return { m: frac | (1n << 52n), e: biased - 1075, lowerCloser: frac === 0n && biased > 1 };
   }
-  throw new Error(`no ${FLOAT32_DIGITS_MAX}-digit representation for float4 ${f}`);
+  const raw = Buffer.alloc(4);
+  raw.writeFloatBE(x);
+  const b = raw.readUInt32BE(0);
+  const biased = (b >>> 23) & 0xff;
+  const frac = BigInt(b & 0x7fffff);
+  if (biased === 0) return { m: frac, e: -149, lowerCloser: false };
+  return { m: frac | (1n << 23n), e: biased - 150, lowerCloser: frac === 0n && biased > 1 };
+}
+
+/**
+ * Ryu's answer by exact search: at each length, the candidates next to the correctly
+ * rounded one that lie strictly inside the rounding interval; the closest wins, ties to even.
+ */
+function shortestExact(x: number, bits: 32 | 64): { digits: string; exp: number } {
+  const { m, e, lowerCloser } = decompose(x, bits);
+  // In units of 2^(e-2): the value is 4m, the interval (4m-2 or 4m-1, 4m+2).
+  const value = 4n * m;
+  const high = value + 2n;
+  const low = value - (lowerCloser ? 1n : 2n);
+  const twoUp = 2n ** BigInt(Math.max(2 - e, 0));
+  const twoDown = 2n ** BigInt(Math.max(e - 2, 0));
+  const digitsMax = bits === 64 ? FLOAT8_DIGITS_MAX : FLOAT4_DIGITS_MAX;
+  for (let p = 1; p <= digitsMax; p++) {
+    const parsed = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(x.toExponential(p - 1));
+    if (parsed === null) throw new Error(`unexpected toExponential output for ${x}`);
+    const rounded = BigInt(parsed[1] + (parsed[2] ?? ''));
+    const scale = Number(parsed[3]) - p + 1; // candidate = c · 10^scale
+    const tenUp = 10n ** BigInt(Math.max(scale, 0));
+    const tenDown = 10n ** BigInt(Math.max(-scale, 0));
+    // Both sides scaled to integers: c·10^scale ↔ c·tenUp·twoUp, y·2^(e-2) ↔ y·tenDown·twoDown.
+    const lhs = (c: bigint) => c * tenUp * twoUp;
+    const rhs = (y: bigint) => y * tenDown * twoDown;
+    let best: { c: bigint; dist: bigint } | undefined;
+    for (const c of [rounded - 1n, rounded, rounded + 1n]) {
+      if (c <= 0n || lhs(c) <= rhs(low) || lhs(c) >= rhs(high)) continue;
+      const d = lhs(c) - rhs(value);
+      const dist = d < 0n ? -d : d;
+      if (best === undefined || dist < best.dist || (dist === best.dist && c % 2n === 0n)) best = { c, dist };
+    }
+    if (best !== undefined) {
+      const s = best.c.toString();
+      const digits = s.replace(/0+$/, '');
+      return { digits, exp: scale + s.length - 1 };
+    }
+  }
+  throw new Error(`no ${digitsMax}-digit representation for ${x}`);
 }
 
 const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

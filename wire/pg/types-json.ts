@@ -6,6 +6,9 @@ import { PgError } from './errors.js';
 import { SqlState } from './sqlstate.js';
 import { parseNumericText } from './types-numeric.js';
 
+/** A run of characters PostgreSQL's JSON lexer reads as one (possibly invalid) token. */
+const TOKEN_CHARS = /[A-Za-z0-9_+\-.]+/y;
+
 /** Nesting depth beyond which input is refused instead of recursing further. */
 const JSON_DEPTH_MAX = 1000;
 
@@ -84,7 +87,7 @@ class JsonParser {
     this.skipSpace();
     const v = this.parseValue(0);
     this.skipSpace();
-    if (this.pos < this.text.length) throw this.fail(`Expected end of input, but found "${this.token()}".`);
+    if (this.pos < this.text.length) throw this.tokenOr(`Expected end of input, but found "${this.token()}".`);
     return v;
   }
 
@@ -97,11 +100,25 @@ class JsonParser {
     });
   }
 
-  /** The token at pos, as PostgreSQL's lexer names it in messages. */
+  /** The token at pos, as PostgreSQL's lexer names it in messages (a string is one token). */
   private token(): string {
     if (this.pos >= this.text.length) return '';
-    const m = /^[A-Za-z0-9_+\-.]+/.exec(this.text.slice(this.pos, this.pos + 64));
+    if (this.text[this.pos] === '"') {
+      const end = this.stringEnd(this.pos);
+      return this.text.slice(this.pos, end);
+    }
+    TOKEN_CHARS.lastIndex = this.pos;
+    const m = TOKEN_CHARS.exec(this.text);
     return m ? m[0] : this.text[this.pos];
+  }
+
+  /** Index just past the string literal starting at `start` (or the end of the text). */
+  private stringEnd(start: number): number {
+    for (let i = start + 1; i < this.text.length; i++) {
+      if (this.text[i] === '\\') i++;
+      else if (this.text[i] === '"') return i + 1;
+    }
+    return this.text.length;
   }
 
   private skipSpace(): void {
@@ -145,10 +162,12 @@ class JsonParser {
       this.pos++;
       return { kind: 'object', entries };
     }
-    for (;;) {
+    for (let first = true; ; first = false) {
       this.skipSpace();
       this.expectMore();
-      if (this.text[this.pos] !== '"') throw this.tokenOr(`Expected string, but found "${this.token()}".`);
+      if (this.text[this.pos] !== '"') {
+        throw this.tokenOr(`Expected string${first ? ' or "}"' : ''}, but found "${this.token()}".`);
+      }
       const key = this.parseString();
       this.skipSpace();
       this.expectMore();
@@ -207,7 +226,7 @@ class JsonParser {
     for (;;) {
       if (this.pos >= this.text.length) {
         this.pos = start;
-        throw this.fail('The input string ended unexpectedly.', this.text.length);
+        throw this.fail(`Token "${this.text.slice(start)}" is invalid.`, this.text.length);
       }
       const c = this.text[this.pos];
       const code = c.charCodeAt(0);
@@ -257,7 +276,7 @@ class JsonParser {
     if (first >= 0xd800 && first <= 0xdbff) {
       const second = readHex(this.pos);
       if (second === undefined || second < 0xdc00 || second > 0xdfff) {
-        throw this.fail('Unicode high surrogate must not follow a high surrogate.');
+        throw this.fail('Unicode low surrogate must follow a high surrogate.');
       }
       this.pos += 6;
       return String.fromCharCode(first, second);

@@ -7,9 +7,9 @@
 import { PgError } from './errors.js';
 import { SqlState } from './sqlstate.js';
 
-/** PostgreSQL's NUMERIC_MAX_PRECISION: the largest exponent numeric_in accepts. */
-const NUMERIC_EXPONENT_MAX = 1000;
-/** NUMERIC_DSCALE_MAX. */
+/** Most digits before the decimal point numeric can hold (NUMERIC_WEIGHT_MAX + 1 groups of 4). */
+const NUMERIC_INT_DIGITS_MAX = 131_072;
+/** NUMERIC_DSCALE_MAX: most digits after the decimal point. */
 const NUMERIC_DSCALE_MAX = 0x3fff;
 
 const SIGN_POS = 0x0000;
@@ -35,10 +35,19 @@ export function parseNumericText(text: string): string {
   const m = NUMERIC_TEXT.exec(s);
   const intDigits = m?.[2] ?? '';
   const fracDigits = m?.[3] ?? '';
-  const exp = m?.[4] === undefined ? 0 : Number(m[4]);
-  if (m === null || intDigits + fracDigits === '' || Math.abs(exp) > NUMERIC_EXPONENT_MAX) {
+  if (m === null || intDigits + fracDigits === '') {
     throw new PgError(SqlState.InvalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
   }
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  // Check the size before building any string: '1e2147483648' must not allocate.
+  const significant = (intDigits + fracDigits).replace(/^0+/, '');
+  const leadingZeros = intDigits.length + fracDigits.length - significant.length;
+  const intLength = intDigits.length + exp - leadingZeros;
+  const scale = Math.max(0, fracDigits.length - exp);
+  if ((significant !== '' && intLength > NUMERIC_INT_DIGITS_MAX) || scale > NUMERIC_DSCALE_MAX) {
+    throw new PgError(SqlState.NumericValueOutOfRange, 'value overflows numeric format');
+  }
+  if (significant === '') return scale === 0 ? '0' : `0.${'0'.repeat(scale)}`;
   let all = intDigits + fracDigits;
   let point = intDigits.length + exp;
   if (point < 0) {
@@ -49,11 +58,7 @@ export function parseNumericText(text: string): string {
   }
   const intPart = all.slice(0, point).replace(/^0+/, '') || '0';
   const fracPart = all.slice(point);
-  if (fracPart.length > NUMERIC_DSCALE_MAX) {
-    throw new PgError(SqlState.NumericValueOutOfRange, 'value overflows numeric format');
-  }
-  const isZero = intPart === '0' && !/[1-9]/.test(fracPart);
-  const sign = m[1] === '-' && !isZero ? '-' : '';
+  const sign = m[1] === '-' ? '-' : '';
   return fracPart === '' ? sign + intPart : `${sign}${intPart}.${fracPart}`;
 }
 
