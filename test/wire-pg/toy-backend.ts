@@ -28,6 +28,7 @@ const TYPE_NAMES: Record<string, number> = {
 };
 
 export interface ToyEvents {
+  opened: number;
   /** Sessions closed, with the transaction status they had when closed. */
   closed: { user: string; txStatus: PgTxStatus }[];
   /** Called when a `sleep` or `infinite` statement starts running (to cancel it). */
@@ -38,13 +39,14 @@ export interface ToyEvents {
 }
 
 export class ToyBackend implements PgBackend {
-  readonly events: ToyEvents = { closed: [], aborted: [], cancels: 0 };
+  readonly events: ToyEvents = { opened: 0, closed: [], aborted: [], cancels: 0 };
   readonly tables = new Map<string, (string | null)[][]>();
 
   openSession(start: PgSessionStart): PgSession {
     if (start.database === 'nosuchdb') {
       throw new PgError(SqlState.InvalidCatalogName, `database "${start.database}" does not exist`);
     }
+    this.events.opened++;
     return new ToySession(this, start);
   }
 }
@@ -165,10 +167,10 @@ class ToySession implements PgSession {
     }
     if (lower === 'sleep') {
       return noParams(null, async () => {
-        this.canceled = false;
         const waiting = new Promise<void>((resolve) => (this.cancelWaiter = resolve));
         this.backend.events.onLongRunning?.(this.start.processId);
         if (!this.canceled) await waiting;
+        this.canceled = false;
         this.cancelWaiter = undefined;
         throw new PgError(SqlState.QueryCanceled, 'canceling statement due to user request');
       });
@@ -204,9 +206,14 @@ class ToySession implements PgSession {
         paramTypes: types,
         fields,
         // An unknown-typed parameter sent in binary arrives as bytes; show it as text.
-        run: this.guarded(sql, (params) => ({
-          kind: 'rows', fields, rows: [params.map((p, i) => (types[i] === 0 && p instanceof Uint8Array ? Buffer.from(p).toString() : p))],
-        })),
+        run: this.guarded(sql, (params) => {
+          if (params.length !== types.length) {
+            throw new PgError(SqlState.UndefinedParameter, `there is no parameter $${params.length + 1}`, { position: offset + 1 });
+          }
+          return {
+            kind: 'rows', fields, rows: [params.map((p, i) => (types[i] === 0 && p instanceof Uint8Array ? Buffer.from(p).toString() : p))],
+          };
+        }),
       };
     }
     if ((m = /^value\s+(\S+)\s+(.*)$/is.exec(sql))) {

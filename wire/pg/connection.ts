@@ -156,6 +156,8 @@ export class PgConnection {
   }
 
   private onGone(): void {
+    // Nobody will read the answer: stop a statement that may otherwise run for a long time.
+    if (this.busy && !this.eof) this.session?.cancel();
     this.eof = true;
     this.notifyInput();
     this.notifyDrained();
@@ -184,16 +186,19 @@ export class PgConnection {
     }
   }
 
-  /** The next frame; null at end of input. Throws FATAL 08P01 for a bad frame header. */
+  /**
+   * The next frame; null once the client is gone (what it sent before leaving is dropped:
+   * nobody would read the answers). Throws FATAL 08P01 for a bad frame header.
+   */
   private async nextFrame(expectPassword = false): Promise<MessageFrame | null> {
     for (;;) {
+      if (this.gone) return null;
       const frame = this.reader.next(expectPassword);
       this.maybeResume();
       if (frame !== undefined) {
         if (frame.kind !== 'message') throw new Error('startup packet after startup');
         return frame;
       }
-      if (this.gone) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
