@@ -391,7 +391,7 @@ export class PgConnection {
     };
     for (const [k, v] of Object.entries(reported)) this.out.parameterStatus(k, v);
     this.out.backendKeyData(this.processId, this.secretKey);
-    this.readyForQuery();
+    await this.readyForQuery();
   }
 
   private notice(n: PgNotice): void {
@@ -418,7 +418,7 @@ export class PgConnection {
         this.reportError(e);
         if (EXTENDED_CODES.has(frame.code)) this.ignoreTillSync = true;
         // A Query that failed before it ran (e.g. invalid UTF-8) still ends with ReadyForQuery.
-        if (frame.code === FrontendCode.Query) this.readyForQuery();
+        if (frame.code === FrontendCode.Query) await this.readyForQuery();
       }
     }
   }
@@ -433,7 +433,11 @@ export class PgConnection {
     if (err.severity !== 'ERROR') throw err;
     if (!(e instanceof PgError)) this.ctx.log.error({ err: e }, 'pg wire: internal error');
     this.out.errorResponse(err);
-    this.session?.abort(err);
+    try {
+      this.session?.abort(err);
+    } catch (abortError) {
+      this.ctx.log.error({ err: abortError }, 'pg wire: session abort failed');
+    }
   }
 
   private async handle(msg: FrontendMessage): Promise<void> {
@@ -466,7 +470,7 @@ export class PgConnection {
         return; // Left over from a failed COPY: PostgreSQL drops them too.
       case 'functionCall':
         this.reportError(new PgError(SqlState.FeatureNotSupported, 'the function call protocol message is not supported'));
-        this.readyForQuery();
+        await this.readyForQuery();
         return;
       case 'password':
         throw protocolViolation(`invalid frontend message type ${FrontendCode.Password}`);
@@ -477,11 +481,11 @@ export class PgConnection {
     }
   }
 
-  private readyForQuery(): void {
+  private async readyForQuery(): Promise<void> {
     const status = this.session?.txStatus() ?? 'I';
     if (status === 'I') {
       // Portals live until the end of their transaction.
-      for (const name of [...this.portals.keys()]) void this.closePortal(name);
+      for (const name of [...this.portals.keys()]) await this.closePortal(name);
     }
     this.out.readyForQuery(status);
     this.flush();
@@ -534,7 +538,7 @@ export class PgConnection {
     } finally {
       this.endCommand();
     }
-    this.readyForQuery();
+    await this.readyForQuery();
   }
 
   /** Sends one statement's result; for a portal, honours maxRows and suspension. */
@@ -822,7 +826,7 @@ export class PgConnection {
     } finally {
       this.endCommand();
     }
-    this.readyForQuery();
+    await this.readyForQuery();
   }
 }
 

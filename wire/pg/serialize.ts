@@ -17,6 +17,10 @@ export interface FieldDescription {
 }
 
 const INITIAL_BYTES = 16 * 1024;
+/** A buffer grown beyond this for one large message is dropped after it is taken. */
+const RETAINED_BYTES_MAX = 1024 * 1024;
+/** Strings up to this many UTF-16 units are sized by their worst case instead of measured. */
+const MEASURE_STRING_UNITS_MIN = 4096;
 
 /** Field type bytes of ErrorResponse/NoticeResponse, in the order PostgreSQL sends them. */
 const FIELD_CODES: ReadonlyArray<[keyof PgMessageFields, string]> = [
@@ -33,11 +37,12 @@ export class MessageWriter {
     return this.pos;
   }
 
-  /** The bytes written so far; the writer starts over. */
+  /** The bytes written so far; the writer starts over (and gives back memory a big row took). */
   take(): Buffer {
     if (this.start !== -1) throw new Error('take() inside an unfinished message');
     const out = Buffer.from(this.buf.subarray(0, this.pos));
     this.pos = 0;
+    if (this.buf.length > RETAINED_BYTES_MAX) this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
     return out;
   }
 
@@ -94,7 +99,7 @@ export class MessageWriter {
 
   /** UTF-8 text, no terminator; returns its byte length. */
   private text(s: string): number {
-    this.ensure(s.length * 3);
+    this.ensure(s.length < MEASURE_STRING_UNITS_MIN ? s.length * 3 : Buffer.byteLength(s, 'utf8'));
     const n = this.buf.write(s, this.pos, 'utf8');
     this.pos += n;
     return n;
