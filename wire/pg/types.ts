@@ -92,7 +92,10 @@ export interface TypeCodec extends ElementCodec {
 // ---- Helpers ----
 
 function wrongValue(type: string, v: PgValue): Error {
-  const shown = typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `<${v.length} bytes>` : JSON.stringify(v);
+  const shown = typeof v === 'bigint' ? `${v}n`
+    : v instanceof Uint8Array ? `<${v.length} bytes>`
+    : Array.isArray(v) ? `<array of ${v.length}>`
+    : JSON.stringify(v);
   return new Error(`cannot encode ${shown} (${typeof v}) as ${type}`);
 }
 
@@ -111,7 +114,9 @@ function intCodec(name: string, oid: number, sqlName: string, size: 2 | 4): Type
   return {
     oid, name, size,
     encodeText(v) {
-      if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return v.toString();
+      if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') {
+        if (v <= max && v >= -max - 1) return v.toString();
+      }
       throw wrongValue(name, v);
     },
     decodeText(s) {
@@ -122,7 +127,7 @@ function intCodec(name: string, oid: number, sqlName: string, size: 2 | 4): Type
       return n;
     },
     encodeBinary(v) {
-      const n = Number(typeof v === 'bigint' ? v : this.encodeText(v));
+      const n = Number(this.encodeText(v));
       const out = Buffer.alloc(size);
       if (size === 2) out.writeInt16BE(n);
       else out.writeInt32BE(n);
@@ -405,8 +410,9 @@ const jsonbCodec: TypeCodec = {
   },
 };
 
+/** A date (days) or timestamp (µs): an integer or ±Infinity; timestamps also take a bigint. */
 function dateLikeValue(name: string, v: PgValue): number | bigint {
-  if (typeof v === 'number' && (Number.isInteger(v) || !Number.isFinite(v) && !Number.isNaN(v))) return v;
+  if (typeof v === 'number' && (Number.isInteger(v) || v === Infinity || v === -Infinity)) return v;
   if (typeof v === 'bigint' && name !== 'date') return v;
   throw wrongValue(name, v);
 }
