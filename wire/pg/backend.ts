@@ -98,8 +98,8 @@ export interface PgPortal {
 }
 
 /**
- * Asynchronous messages to the client. Outside a call from the protocol layer they wait until
- * the connection is between messages.
+ * Asynchronous messages to the client. During a call from the protocol layer they go out in
+ * order with that call's results; between calls they are sent at once.
  */
 export interface PgClientChannel {
   /** NoticeResponse, e.g. 00000 "table "t" does not exist, skipping". */
