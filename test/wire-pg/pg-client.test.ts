@@ -187,15 +187,22 @@ describe('node-postgres, extended protocol', () => {
   });
 });
 
+/** Runs `sql` (a toy statement that runs until canceled), cancels it the way pg does, returns the error. */
+async function runAndCancel(c: pg.Client, sql: string): Promise<unknown> {
+  const started = new Promise<void>((resolve) => (t.backend.events.onLongRunning = () => resolve()));
+  const running = c.query(sql).catch((e: unknown) => e);
+  await started;
+  // pg's own cancel: a new connection that sends CancelRequest with c's BackendKeyData.
+  const canceller = new pg.Client({ host: '127.0.0.1', port: t.port, user: 'u', database: 'd' }) as unknown as
+    { cancel(client: pg.Client, query: unknown): void };
+  canceller.cancel(c, (c as unknown as { activeQuery: unknown }).activeQuery);
+  return running;
+}
+
 describe('node-postgres, cancel', () => {
   it('cancels a running statement through CancelRequest', async () => {
     await withClient(async (c) => {
-      const started = new Promise<void>((resolve) => (t.backend.events.onLongRunning = () => resolve()));
-      const running = c.query('sleep').catch((e: unknown) => e);
-      await started;
-      const canceller = new pg.Client({ host: '127.0.0.1', port: t.port, user: 'u', database: 'd' });
-      (canceller as unknown as { cancel(client: pg.Client, query: unknown): void }).cancel(c, (c as unknown as { activeQuery: unknown }).activeQuery);
-      const e = (await running) as pg.DatabaseError;
+      const e = (await runAndCancel(c, 'sleep')) as pg.DatabaseError;
       expect(e.code).toBe('57014');
       expect(e.message).toBe('canceling statement due to user request');
       expect((await c.query('select 1')).rowCount).toBe(1);
@@ -204,12 +211,7 @@ describe('node-postgres, cancel', () => {
 
   it('cancels an endless row stream in the protocol layer', async () => {
     await withClient(async (c) => {
-      const started = new Promise<void>((resolve) => (t.backend.events.onLongRunning = () => resolve()));
-      const running = c.query('infinite').catch((e: unknown) => e);
-      await started;
-      const canceller = new pg.Client({ host: '127.0.0.1', port: t.port, user: 'u', database: 'd' });
-      (canceller as unknown as { cancel(client: pg.Client, query: unknown): void }).cancel(c, (c as unknown as { activeQuery: unknown }).activeQuery);
-      expect(await running).toMatchObject({ code: '57014' });
+      expect(await runAndCancel(c, 'infinite')).toMatchObject({ code: '57014' });
       expect((await c.query('select 1')).rowCount).toBe(1);
     });
   });

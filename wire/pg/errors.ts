@@ -27,20 +27,12 @@ export interface PgMessageFields {
   constraint?: string;
 }
 
-export class PgError extends Error implements PgMessageFields {
+// The optional fields come from PgMessageFields by declaration merging.
+export interface PgError extends PgMessageFields {}
+
+export class PgError extends Error {
   readonly code: SqlStateCode;
   readonly severity: PgErrorSeverity;
-  detail?: string;
-  hint?: string;
-  position?: number;
-  internalPosition?: number;
-  internalQuery?: string;
-  where?: string;
-  schema?: string;
-  table?: string;
-  column?: string;
-  dataType?: string;
-  constraint?: string;
 
   constructor(code: SqlStateCode, message: string, fields: PgMessageFields = {}, severity: PgErrorSeverity = 'ERROR') {
     super(message);

@@ -42,13 +42,11 @@ function xor(a: Buffer, b: Buffer): Buffer {
  * password is used instead (PostgreSQL does the same, so such passwords still work).
  */
 export function saslPrep(password: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(password)) return password;
   const mapped = password
     .replace(/[\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000]/g, ' ')
     .replace(/[\u00ad\u034f\u1806\u180b-\u180d\u200c\u200d\u2060\ufe00-\ufe0f\ufeff]/g, '')
     .normalize('NFKC');
-  // eslint-disable-next-line no-control-regex
   const prohibited = /[\u0000-\u001f\u007f-\u009f\u0340\u0341\u200e\u200f\u202a-\u202e\u206a-\u206f\ud800-\udfff\ue000-\uf8ff\ufff9-\ufffd]/;
   return mapped === '' || prohibited.test(mapped) ? password : mapped;
 }
