@@ -442,11 +442,8 @@ function timestampCodec(withZone: boolean): TypeCodec {
   };
 }
 
-/** "char": one byte; binary is that byte. */
-const charCodec: TypeCodec = { ...textCodec('char', PgType.char, 1) };
-
 const SCALARS: readonly TypeCodec[] = [
-  boolCodec, byteaCodec, charCodec, textCodec('name', PgType.name, 64), int8Codec,
+  boolCodec, byteaCodec, textCodec('char', PgType.char, 1), textCodec('name', PgType.name, 64), int8Codec,
   intCodec('int2', PgType.int2, 'smallint', 2), intCodec('int4', PgType.int4, 'integer', 4),
   textCodec('text', PgType.text), oidCodec, jsonCodec, floatCodec(32), floatCodec(64),
   textCodec('unknown', PgType.unknown, -2), textCodec('bpchar', PgType.bpchar), textCodec('varchar', PgType.varchar),
