@@ -39,7 +39,9 @@ import { decode, encode } from './codec.js';
 import type { Cell, Deletion, RowEntry, Timestamp, Value } from './types.js';
 
 export const SSTABLE_FORMAT_VERSION = 1;
-export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 64 * 1024;
+// Point reads decode a whole block: 8 KiB keeps that cheap (31k vs 6.5k reads/s from
+// SSTables at 64 KiB in bench/engine) without growing the sparse index much.
+export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 8 * 1024;
 const MAGIC = 0x54535354; // "TSST"
 const TRAILER_BYTES = 20;
 const BLOCK_HEADER_BYTES = 8;
