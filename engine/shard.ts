@@ -209,12 +209,16 @@ export class Shard {
   }
 
   /** Logs and applies in one synchronous step; the promise resolves when durable. */
-  private applyNow(mutations: Mutation[]): Promise<void> {
+  private validate(mutations: Mutation[]): void {
     if (this.closed) throw new Error(`shard ${this.opts.index} is closed`);
     for (const m of mutations) {
       this.table(m.table);
       if (!this.owns(m.pkey)) throw new Error(`bug: shard ${this.opts.index} got a mutation for shard ${shardOf(m.pkey, this.opts.shards)}`);
     }
+  }
+
+  private applyNow(mutations: Mutation[]): Promise<void> {
+    this.validate(mutations);
     const durable = this.log.append(mutations);
     for (const m of mutations) {
       this.hlc.observe(maxTimestamp(m.row));
@@ -230,6 +234,25 @@ export class Shard {
     if (mutations.length === 0) return;
     await this.admit();
     await this.applyNow(mutations);
+  }
+
+  /**
+   * Applies independent groups (each atomic, e.g. one client request each) in one
+   * commit-log record and one fsync; a group that fails validation fails alone.
+   */
+  async applyGroups(groups: Mutation[][]): Promise<(Error | null)[]> {
+    await this.admit();
+    const errors = groups.map((g) => {
+      try {
+        this.validate(g);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    });
+    const valid = groups.filter((_, i) => errors[i] === null).flat();
+    if (valid.length > 0) await this.applyNow(valid);
+    return errors;
   }
 
   get(tableId: number, pkey: string, ckey: string): LiveRow | undefined {
