@@ -6,8 +6,9 @@ import { estimateBytes, maxTimestamp, mergeRows } from './rows.js';
 import type { Source } from './sources.js';
 import type { RowEntry, Timestamp } from './types.js';
 
-// sorted-btree is CommonJS with its class on `default`.
-const BTree = btree.default;
+// sorted-btree is CommonJS with its class on `default`: Node's ESM loader gives the
+// module object as the default import, vitest's loader the class itself.
+const BTree = (typeof btree === 'function' ? btree : btree.default) as typeof btree.default;
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class Memtable implements Source {
@@ -41,6 +42,16 @@ export class Memtable implements Source {
   *iterate(from = '', to?: string, toInclusive = false): Generator<[string, RowEntry]> {
     for (const [key, row] of this.tree.entries(from)) {
       if (to !== undefined && (toInclusive ? key > to : key >= to)) return;
+      yield [key, row];
+    }
+  }
+
+  /** Descending entries with from <= key, and key < to (or <= with toInclusive). */
+  *iterateReverse(from = '', to?: string, toInclusive = false): Generator<[string, RowEntry]> {
+    const it = to === undefined ? this.tree.entriesReversed() : this.tree.entriesReversed(to, undefined, !toInclusive);
+    for (const [key, row] of it) {
+      if (key < from) return;
+      if (to !== undefined && (toInclusive ? key > to : key >= to)) continue;
       yield [key, row];
     }
   }
