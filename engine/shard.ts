@@ -291,7 +291,7 @@ export class Shard {
     const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
     if (r.row) this.hlc.observe(maxTimestamp(r.row));
     if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
-    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
+    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs(), catalog: this.catalog });
     if (out.mutations.length > 0) await this.applyNow(out.mutations);
     return out.result;
   }
