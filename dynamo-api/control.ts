@@ -73,16 +73,26 @@ interface ParsedKeySchema {
   readonly range?: string;
 }
 
-function parseKeySchema(p: Params, name: string, list: readonly unknown[] | undefined): ParsedKeySchema | undefined {
-  if (list === undefined) return undefined;
-  const elems = list.map((e, i) => {
+type KeyElements = { attr?: string; type?: string }[];
+
+/** Collects a KeySchema's member constraints (reported by the caller's `done()`). */
+function keyElements(p: Params, name: string, list: readonly unknown[] | undefined): KeyElements | undefined {
+  return list?.map((e, i) => {
     const m = p.member(name, i, e);
     const attr = m.str('AttributeName', { required: true, min: 1, max: 255 });
     const type = m.str('KeyType', { required: true, oneOf: ['HASH', 'RANGE'] });
     return { attr, type };
   });
+}
+
+function parseKeySchema(p: Params, name: string, list: readonly unknown[] | undefined): ParsedKeySchema | undefined {
+  const elems = keyElements(p, name, list);
   p.done();
-  if (elems.length === 0) return undefined;
+  return keySchemaOf(elems);
+}
+
+function keySchemaOf(elems: KeyElements | undefined): ParsedKeySchema | undefined {
+  if (elems === undefined || elems.length === 0) return undefined;
   if (elems[0].type !== 'HASH') throw validation('Invalid KeySchema: The first KeySchemaElement is not a HASH key type');
   if (elems.length > 1 && elems[1].type !== 'RANGE') throw validation('Invalid KeySchema: The second KeySchemaElement is not a RANGE key type');
   if (elems.length > 1 && elems[0].attr === elems[1].attr) {
@@ -91,14 +101,23 @@ function parseKeySchema(p: Params, name: string, list: readonly unknown[] | unde
   return elems.length > 1 ? { hash: elems[0].attr!, range: elems[1].attr! } : { hash: elems[0].attr! };
 }
 
-function parseAttributeDefinitions(p: Params, list: readonly unknown[]): KeyDef[] {
-  const defs = list.map((e, i) => {
+/** Collects AttributeDefinitions' member constraints (reported by the caller's `done()`). */
+function attributeDefinitions(p: Params, list: readonly unknown[]): KeyDef[] {
+  return list.map((e, i) => {
     const m = p.member('AttributeDefinitions', i, e);
     const name = m.str('AttributeName', { required: true, min: 1, max: 255 });
     const type = m.str('AttributeType', { required: true, oneOf: ['S', 'N', 'B'] });
     return { name: name!, type: type as KeyType };
   });
+}
+
+function parseAttributeDefinitions(p: Params, list: readonly unknown[]): KeyDef[] {
+  const defs = attributeDefinitions(p, list);
   p.done();
+  return uniqueDefinitions(defs);
+}
+
+function uniqueDefinitions(defs: KeyDef[]): KeyDef[] {
   const seen = new Set<string>();
   for (const d of defs) {
     if (seen.has(d.name)) throw invalidParameter('Duplicate AttributeName in AttributeDefinitions');
@@ -313,9 +332,11 @@ export const createTable: Handler = async (ctx, body) => {
   const tagsRaw = p.list('Tags', { max: TAGS_PER_RESOURCE_MAX });
   const deletionProtection = p.bool('DeletionProtectionEnabled');
   const tableClass = p.str('TableClass', { oneOf: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] });
+  const defsCollected = defsRaw === undefined ? [] : attributeDefinitions(p, defsRaw);
+  const keyElems = keyElements(p, 'KeySchema', ksRaw);
   p.done();
-  const defs = parseAttributeDefinitions(p, defsRaw!);
-  const keys = parseKeySchema(p, 'KeySchema', ksRaw)!;
+  const defs = uniqueDefinitions(defsCollected);
+  const keys = keySchemaOf(keyElems)!;
   const lsiSpecs = parseIndexSpecs(p, 'LocalSecondaryIndexes', lsiRaw, false);
   const gsiSpecs = parseIndexSpecs(p, 'GlobalSecondaryIndexes', gsiRaw, true);
   const stream = parseStream(p, ctx.clock.nowMs());

@@ -127,7 +127,7 @@ describe.each([1, 3])('query and scan on %i shard(s)', (shards) => {
     expect(r.LastEvaluatedKey).toEqual({ user: S('u2'), ts: N(26) });
     const back = await queryAll(c, { ...base, ScanIndexForward: false, Limit: 7 });
     expect(tsOf(back.items)).toEqual([...Array(25).keys()].map((i) => 29 - i));
-    expect(back.pages).toBe(5); // 7+7+7+4, then an empty last page after a full one
+    expect(back.pages).toBe(4); // 7+7+7+4: the short last page has no LastEvaluatedKey
     const fwd = await queryAll(c, { ...base, Limit: 5 });
     expect(tsOf(fwd.items)).toEqual([...Array(25).keys()].map((i) => i + 5));
   });
@@ -216,7 +216,7 @@ describe.each([1, 3])('query and scan on %i shard(s)', (shards) => {
     const legacy = await scanAll(c, { TableName: 'events', ScanFilter: { score: { ComparisonOperator: 'GE', AttributeValueList: [N(28)] } } });
     expect(legacy.items.length).toBe(10);
     const count = await c.send(new ScanCommand({ TableName: 'events', Select: 'COUNT', FilterExpression: 'kind = :k', ExpressionAttributeValues: { ':k': S('click') } }));
-    expect(count.Count).toBe(50);
+    expect(count.Count).toBe(49); // 50, one moved out, one moved in, one deleted
     expect(count.ScannedCount).toBe(149);
   });
 
