@@ -8,7 +8,6 @@
 // Every pass is bounded (TTL_DELETES_PER_PASS per table) and `stop()` waits for the current one.
 import { shardStartKey } from '../engine/engine.js';
 import { nowSec, type DynamoContext } from './context.js';
-import type { Condition } from './expressions/ast.js';
 import { runWrite } from './items.js';
 import { keyOf, rowToItem, tableView } from './meta.js';
 import { filterArgs, PROC, type FilterArgs } from './procs.js';
@@ -44,9 +43,6 @@ export async function sweepExpired(ctx: DynamoContext, range: { from: string; to
     if (!view || !ttl?.enabled) continue;
     const now = nowSec(ctx);
     const args: FilterArgs = { ...filterArgs(view, now, undefined), expiredOnly: true };
-    const stillExpired: Condition = {
-      kind: 'compare', op: '<=', left: { kind: 'path', path: [ttl.attribute] }, right: { kind: 'value', value: { N: String(now) } },
-    };
     let from = range.from;
     let perTable = 0;
     while (perTable < TTL_DELETES_PER_PASS) {
@@ -54,7 +50,7 @@ export async function sweepExpired(ctx: DynamoContext, range: { from: string; to
       for (const row of page.rows) {
         const item = rowToItem(row.values, view);
         try {
-          await runWrite(ctx, view, keyOf(view, item), { kind: 'delete', condition: stillExpired, returnValues: 'NONE' });
+          await runWrite(ctx, view, keyOf(view, item), { kind: 'expire' });
           perTable++;
         } catch {
           // Renewed, deleted meanwhile, or in a transaction: the next pass looks again.

@@ -35,7 +35,9 @@ export type WriteOp =
   | { readonly kind: 'put'; readonly item: Item; readonly condition?: Condition; readonly returnValues: ReturnValues; readonly returnOldOnFail?: boolean }
   | { readonly kind: 'update'; readonly key: Item; readonly update: UpdateExpression; readonly condition?: Condition; readonly returnValues: ReturnValues; readonly returnOldOnFail?: boolean }
   | { readonly kind: 'delete'; readonly condition?: Condition; readonly returnValues: ReturnValues; readonly returnOldOnFail?: boolean }
-  | { readonly kind: 'check'; readonly condition: Condition; readonly returnOldOnFail?: boolean };
+  | { readonly kind: 'check'; readonly condition: Condition; readonly returnOldOnFail?: boolean }
+  /** The TTL sweeper's delete: only while the stored item is still expired. */
+  | { readonly kind: 'expire' };
 
 export type FailureCode = 'ConditionalCheckFailed' | 'TransactionConflict' | 'ValidationError' | 'ResourceNotFound';
 
@@ -194,6 +196,11 @@ export function computeWrite(values: Readonly<Record<string, Value>> | undefined
   const stored = values && rowToItem(values, view);
   const old = isExpired(view.meta, stored, ctx.nowSec) ? undefined : stored;
 
+  if (op.kind === 'expire') {
+    if (!physical || old !== undefined) return failure('ConditionalCheckFailed', 'The conditional request failed');
+    const idx = indexMutations(view, stored, undefined, ctx);
+    return { ok: true, local: [{ table: ctx.table, pkey: ctx.pkey, ckey: ctx.ckey, row: { del: { ts: ctx.ts, w: ctx.w } } }, ...idx.local], remote: idx.remote, sizeBytes: 0 };
+  }
   if (op.condition !== undefined && !evaluateCondition(op.condition, old)) {
     return failure('ConditionalCheckFailed', 'The conditional request failed', op.returnOldOnFail ? old : undefined);
   }
