@@ -22,7 +22,7 @@ const MATRIX: Record<string, Row> = {
   PutItem: {
     missingTable: [{ TableName: 'nope', Item: item }, RNF, 'Requested resource not found'],
     badKeySchema: [{ TableName: T, Item: { id: { S: 'k' } } }, V, 'One or more parameter values were invalid: Missing the key r in the item'],
-    badSyntax: [{ TableName: T, Item: item, ConditionExpression: 'a = ' }, V, 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "= "'],
+    badSyntax: [{ TableName: T, Item: item, ConditionExpression: 'a = ' }, V, 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "="'],
     undefinedPlaceholder: [{ TableName: T, Item: item, ConditionExpression: 'a = :x' }, V, 'Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :x'],
     unusedPlaceholder: [{ TableName: T, Item: item, ConditionExpression: 'a = :x', ExpressionAttributeValues: { ':x': { S: 'a' }, ':unused': { S: 'b' } } }, V, unusedValue],
     typeMismatch: [{ TableName: T, Item: { ...item, r: { S: '1' } } }, V, 'One or more parameter values were invalid: Type mismatch for key r expected: N actual: S'],
@@ -31,7 +31,7 @@ const MATRIX: Record<string, Row> = {
   GetItem: {
     missingTable: [{ TableName: 'nope', Key: key }, RNF, 'Requested resource not found'],
     badKeySchema: [{ TableName: T, Key: { ...key, extra: { S: 'x' } } }, V, 'The provided key element does not match the schema'],
-    badSyntax: [{ TableName: T, Key: key, ProjectionExpression: 'a,,b' }, V, 'Invalid ProjectionExpression: Syntax error; token: ",", near: ",,"'],
+    badSyntax: [{ TableName: T, Key: key, ProjectionExpression: 'a,,b' }, V, 'Invalid ProjectionExpression: Syntax error; token: ",", near: ",,b"'],
     undefinedPlaceholder: [{ TableName: T, Key: key, ProjectionExpression: '#n' }, V, 'Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #n'],
     unusedPlaceholder: [{ TableName: T, Key: key, ProjectionExpression: 'a', ExpressionAttributeNames: { '#unused': 'b' } }, V, unusedName],
     typeMismatch: [{ TableName: T, Key: { id: { N: '1' }, r: { N: '1' } } }, V, 'The provided key element does not match the schema'],
@@ -44,7 +44,7 @@ const MATRIX: Record<string, Row> = {
     undefinedPlaceholder: [{ TableName: T, Key: key, UpdateExpression: 'SET a = :v' }, V, 'Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v'],
     unusedPlaceholder: [{ TableName: T, Key: key, UpdateExpression: 'SET a = :v', ExpressionAttributeValues: { ':v': { S: 'v' }, ':unused': { S: 'u' } } }, V, unusedValue],
     typeMismatch: [{ TableName: T, Key: key, UpdateExpression: 'SET a = :s + :n', ExpressionAttributeValues: { ':s': { S: 's' }, ':n': { N: '1' } } }, V, 'Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S'],
-    sizeLimit: [{ TableName: T, Key: key, UpdateExpression: `SET a = :v${' '.repeat(4100)}`, ExpressionAttributeValues: { ':v': { S: 'v' } } }, V, 'Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: 4111'],
+    sizeLimit: [{ TableName: T, Key: key, UpdateExpression: `SET a = :v${' '.repeat(4100)}`, ExpressionAttributeValues: { ':v': { S: 'v' } } }, V, 'Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: 4110'],
   },
   DeleteItem: {
     missingTable: [{ TableName: 'nope', Key: key }, RNF, 'Requested resource not found'],
