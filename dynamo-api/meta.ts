@@ -310,7 +310,10 @@ export function rowToItem(values: Readonly<Record<string, Value>>, view: View): 
     if (type !== undefined) a = columnToAttribute(v, type);
     else if (view.tagged && isAttributeValue(v)) a = v;
     else a = genericAttribute(v);
-    if (a !== undefined) Object.defineProperty(out, name, { value: a, enumerable: true, writable: true, configurable: true });
+    if (a === undefined) continue;
+    // `__proto__` is a valid attribute name: define it rather than set the prototype.
+    if (name === '__proto__') Object.defineProperty(out, name, { value: a, enumerable: true, writable: true, configurable: true });
+    else out[name] = a;
   }
   return out;
 }
