@@ -133,6 +133,8 @@ export function translateEngineError(e: unknown): unknown {
   if (e instanceof DynamoError) return e;
   if (e instanceof SchemaError && e.code === 'no_such_table') return resourceNotFound();
   if (e instanceof RemoteError && e.remoteName === 'SchemaError') return resourceNotFound();
+  // Steps return their DynamoErrors as outcomes; one that escaped anyway was a client's mistake.
+  if (e instanceof RemoteError && e.remoteName === 'DynamoError') return validation(e.message);
   return e;
 }
 

@@ -15,6 +15,7 @@
 // crash is the transaction log (transactions.ts), not the locks.
 import type { FilterProc, ProcRegistry, RmwContext, RmwProc } from '../engine/procs.js';
 import type { ColumnType, LiveRow, Mutation, Value } from '../engine/types.js';
+import { DynamoError } from './errors.js';
 import type { Condition } from './expressions/ast.js';
 import { evaluateCondition } from './expressions/evaluate.js';
 import { isExpired, rowToItem, tableView, type DynamoMeta, type View } from './meta.js';
@@ -114,8 +115,17 @@ function conflict(): WriteResult {
   return { ok: false, code: 'TransactionConflict', message: 'Transaction is ongoing for the item' };
 }
 
+/**
+ * The write's outcome. A DynamoError must not escape a step: across a process boundary it
+ * would lose its type (engine/rpc.ts keeps only SchemaError's), so it becomes an outcome.
+ */
 function outcome(row: LiveRow | undefined, args: WriteArgs, ctx: RmwContext): WriteOutcome {
-  return computeWrite(row?.values, args.op, { table: ctx.table, pkey: ctx.pkey, ckey: ctx.ckey, ts: ctx.ts, w: ctx.w, catalog: ctx.catalog, nowSec: args.nowSec });
+  try {
+    return computeWrite(row?.values, args.op, { table: ctx.table, pkey: ctx.pkey, ckey: ctx.ckey, ts: ctx.ts, w: ctx.w, catalog: ctx.catalog, nowSec: args.nowSec });
+  } catch (e) {
+    if (e instanceof DynamoError) return { ok: false, code: 'ValidationError', message: e.message };
+    throw e;
+  }
 }
 
 const dynamoWrite: RmwProc = (row, raw, ctx) => {
