@@ -64,6 +64,16 @@ describe('the HTTP protocol', () => {
     expect(bad.body.__type).toBe('com.amazon.coral.service#SerializationException');
   });
 
+  it('a body over 16 MB is refused with a DynamoDB error, and so is a gzip bomb', async () => {
+    const huge = JSON.stringify({ TableName: 'proto', Item: { id: { S: 'x'.repeat(17 * 1024 * 1024) } } });
+    const r = await post(d.endpoint, 'PutItem', huge);
+    expect(r.status).toBe(400);
+    expect(r.body.__type).toBe('com.amazon.coral.validate#ValidationException');
+    const bomb = zlib.gzipSync(Buffer.alloc(20 * 1024 * 1024, 32));
+    const b = await post(d.endpoint, 'PutItem', bomb, { 'content-encoding': 'gzip' });
+    expect(b.body.__type).toBe('com.amazon.coral.service#SerializationException');
+  });
+
   it('a GET of / is a health check', async () => {
     const r = await fetch(d.endpoint);
     expect(r.status).toBe(200);
