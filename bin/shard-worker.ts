@@ -10,6 +10,9 @@ import { Engine } from '../engine/engine.js';
 import { systemClock } from '../engine/hlc.js';
 import { localEndpoint } from '../engine/local-node.js';
 import { handleNativeOp } from '../engine/native.js';
+import { createDynamoServer, type DynamoServer } from '../dynamo-api/server.js';
+import { registerDynamoProcs } from '../dynamo-api/procs.js';
+import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
 import { remoteShard } from '../engine/remote-shard.js';
 import { errorToWire, RpcServer } from '../engine/rpc.js';
@@ -26,7 +29,7 @@ function send(msg: ToSupervisor): void {
 async function main(): Promise<void> {
   const boot = JSON.parse(process.env.TESSERA_SHARD_BOOT ?? '') as ShardBoot;
   const { config, index, shards } = boot;
-  const procs = registerBuiltinProcs(new ProcRegistry());
+  const procs = registerDynamoProcs(registerBuiltinProcs(new ProcRegistry()));
   let shard: Shard | undefined;
   const metrics = promShardMetrics(index, () => ({ memtableBytes: shard?.memtableBytes() ?? 0 }));
   const opened = await Shard.open({
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
   shard = opened.shard;
   const local = shard;
 
+  let dynamo: DynamoServer | undefined;
   const pendingDdl = new Map<number, { resolve: (s: CatalogState) => void; reject: (e: Error) => void }>();
   let nextDdl = 1;
   const endpoints = Array.from({ length: shards }, (_, i) => (i === index ? localEndpoint(local) : remoteShard(shardSocket(config.dataDir, i))));
@@ -109,10 +113,15 @@ async function main(): Promise<void> {
   });
   await server.listen(shardSocket(config.dataDir, index));
 
+  // Front ends: every shard process listens on the shared client ports (node:cluster).
+  dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  await dynamo.listen(config.dynamoPort, config.listen);
+
   let stopping = false;
   async function shutdown(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;
+    await dynamo?.close().catch(() => undefined);
     await server.close();
     await local.close({ flush: true });
     process.exit(code);

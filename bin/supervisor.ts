@@ -14,6 +14,7 @@ import { loadCatalog, saveCatalog } from '../engine/catalog-file.js';
 import { startAdmin } from './admin.js';
 import { UsageError, type NodeConfig } from './config.js';
 import { lockDataDir, prepareDataDir, readDataDirInfo, writeDataDirInfo } from './datadir.js';
+import { checkPortFree } from './ports.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
 
 const SHUTDOWN_TIMEOUT_MS = 60_000;
@@ -68,6 +69,13 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
       }),
     });
   } catch (e) {
+    unlock();
+    throw e;
+  }
+  try {
+    await checkPortFree(config.listen, config.dynamoPort, 'DynamoDB', '--dynamo-port');
+  } catch (e) {
+    await admin.close();
     unlock();
     throw e;
   }

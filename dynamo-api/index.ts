@@ -1,5 +1,7 @@
-// Public surface of the DynamoDB API layer (DESIGN.md §3). So far the pure core: errors,
-// AttributeValues, numbers, expressions and the legacy parameters. No HTTP, no storage.
+// Public surface of the DynamoDB API layer (DESIGN.md §3): the HTTP server and its procedures,
+// and the pure core (errors, AttributeValues, numbers, expressions, legacy parameters).
+export { createDynamoServer, OPERATIONS, REQUEST_BYTES_MAX, type DynamoServer, type DynamoServerOptions } from './server.js';
+export { registerDynamoProcs } from './procs.js';
 export * from './errors.js';
 export * from './values.js';
 export {

@@ -47,6 +47,16 @@ export class Memtable implements Source {
       yield [key, row];
     }
   }
+
+  /** Descending entries with from <= key, and key < to (or <= with toInclusive). */
+  *iterateReverse(from = '', to?: string, toInclusive = false): Generator<[string, RowEntry]> {
+    const it = to === undefined ? this.tree.entriesReversed() : this.tree.entriesReversed(to, undefined, !toInclusive);
+    for (const [key, row] of it) {
+      if (key < from) return;
+      if (to !== undefined && (toInclusive ? key > to : key >= to)) continue;
+      yield [key, row];
+    }
+  }
 }
 
 /** Smallest timestamp anywhere in the entry (Infinity for an empty one). */

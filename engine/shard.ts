@@ -49,13 +49,22 @@ export interface ScanRequest {
   limit?: number;
   /** Entries to examine at most before returning a page (keeps a selective filter from stalling the shard). */
   maxScanned?: number;
+  /** Live rows to evaluate at most (before the filter): DynamoDB's Limit under a filter. */
+  evaluatedMax?: number;
+  /** Descending key order; `next` is then the exclusive `to` of the following page. */
+  reverse?: boolean;
   filter?: { proc: string; args: unknown };
 }
 
 export interface ScanPage {
   rows: LiveRow[];
-  /** Resume key for the next page; absent when the range is exhausted. */
+  /**
+   * Resume key for the next page; absent when the range is exhausted. Ascending: the next
+   * page's inclusive `from`; descending: its exclusive `to`.
+   */
   next?: string;
+  /** Live rows evaluated for this page (before the filter). */
+  evaluated?: number;
 }
 
 export interface RmwRequest {
@@ -275,24 +284,28 @@ export class Shard {
     const maxScanned = req.maxScanned ?? PAGE_SCANNED;
     const filter = req.filter ? this.opts.procs.filter(req.filter.proc) : undefined;
     const nowMs = this.opts.clock.nowMs();
+    const evaluatedMax = req.evaluatedMax ?? Infinity;
     const rows: LiveRow[] = [];
     let scanned = 0;
+    let evaluated = 0;
     let next: string | undefined;
-    for (const e of store.scan(req.from ?? '', req.to, req.toInclusive)) {
+    const entries = req.reverse ? store.scanReverse(req.from ?? '', req.to, req.toInclusive) : store.scan(req.from ?? '', req.to, req.toInclusive);
+    for (const e of entries) {
       scanned++;
       const values = liveValues(e.row, e.partitionDel, nowMs);
       if (values) {
+        evaluated++;
         store.codec.decode(e.key, values);
         const row: LiveRow = { pkey: e.key.slice(0, e.pkeyLength), ckey: e.key.slice(e.pkeyLength), values, maxTs: maxTimestamp(e.row) };
         if (!filter || filter(row, req.filter!.args)) rows.push(row);
       }
-      if (rows.length >= limit || scanned >= maxScanned) {
-        next = e.key + '\x00';
+      if (rows.length >= limit || scanned >= maxScanned || evaluated >= evaluatedMax) {
+        next = req.reverse ? e.key : e.key + '\x00';
         break;
       }
     }
     this.metrics.scanned(scanned);
-    return next === undefined ? { rows } : { rows, next };
+    return next === undefined ? { rows, evaluated } : { rows, next, evaluated };
   }
 
   /** Row-level atomic read-modify-write: read, compute and log happen in one synchronous step. */
@@ -304,7 +317,7 @@ export class Shard {
     const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
     if (r.row) this.hlc.observe(maxTimestamp(r.row));
     if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
-    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
+    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs(), catalog: this.catalog });
     if (out.mutations.length > 0) await this.applyNow(out.mutations);
     return out.result;
   }

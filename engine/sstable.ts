@@ -482,12 +482,29 @@ export class SSTableReader {
     }
   }
 
-  /** Closes the file and drops its blocks from the cache. Idempotent. */
+  /** The same range as `iterate`, in descending key order, block by block from the end. */
+  *iterateReverse(from?: string, to?: string, toInclusive = false): Generator<[string, RowEntry]> {
+    if (this.meta.rows === 0) return;
+    const pastEnd = (key: string): boolean =>
+      to !== undefined && (toInclusive ? key > to : key >= to);
+    const last = to === undefined ? this.blockFirstKeys.length - 1 : this.blockFor(to);
+    for (let b = last; b >= 0; b--) {
+      const rows = this.loadBlock(b);
+      for (let i = rows.length - 1; i >= 0; i--) {
+        const [key, entry] = rows[i];
+        if (pastEnd(key)) continue;
+        if (from !== undefined && key < from) return;
+        yield [key, entry];
+      }
+    }
+  }
+
   /** Smallest timestamp in the file (Source contract: tombstone purge safety). */
   get minTs(): number {
     return this.meta.minTs;
   }
 
+  /** Closes the file and drops its blocks from the cache. Idempotent. */
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
