@@ -12,7 +12,8 @@ export interface ShardBoot {
 }
 
 export type ToSupervisor =
-  | { t: 'ready'; shard: number; report: OpenReport }
+  /** `clock`: the shard's HLC after replay, so the supervisor can raise every shard's clock above all recovered data. */
+  | { t: 'ready'; shard: number; report: OpenReport; clock: number }
   | { t: 'fatal'; shard: number; message: string }
   | { t: 'ddl'; id: number; ddl: Ddl }
   | { t: 'catalog-ack'; shard: number; version: number };
@@ -20,6 +21,7 @@ export type ToSupervisor =
 export type ToShard =
   | { t: 'ddl-result'; id: number; state?: CatalogState; error?: { name: string; code?: string; message: string } }
   | { t: 'catalog'; state: CatalogState }
+  | { t: 'clock'; ts: number }
   | { t: 'shutdown' };
 
 export function isTesseraMessage(m: unknown): m is { t: string } {

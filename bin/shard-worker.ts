@@ -6,12 +6,16 @@ import path from 'node:path';
 import { registerBuiltinProcs } from '../engine/builtin-procs.js';
 import { Catalog, SchemaError, type CatalogState, type Ddl, type SchemaErrorCode } from '../engine/catalog.js';
 import { loadCatalog } from '../engine/catalog-file.js';
-import { Engine, type ShardEndpoint } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
 import { systemClock } from '../engine/hlc.js';
 import { localEndpoint } from '../engine/local-node.js';
 import { handleNativeOp } from '../engine/native.js';
+import { createDynamoServer, type DynamoServer } from '../dynamo-api/server.js';
+import { registerDynamoProcs } from '../dynamo-api/procs.js';
+import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
-import { RpcClient, RpcServer } from '../engine/rpc.js';
+import { remoteShard } from '../engine/remote-shard.js';
+import { errorToWire, RpcServer } from '../engine/rpc.js';
 import { Shard, type RmwRequest, type ScanRequest } from '../engine/shard.js';
 import type { Mutation } from '../engine/types.js';
 import { shardSocket } from './datadir.js';
@@ -22,40 +26,10 @@ function send(msg: ToSupervisor): void {
   process.send?.(msg);
 }
 
-/** Calls another shard over its socket, reconnecting when the connection is gone. */
-function remoteEndpoint(address: string): ShardEndpoint {
-  let client: Promise<RpcClient> | undefined;
-  const call = async <T>(op: string, args: unknown): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      let c: RpcClient;
-      try {
-        c = await (client ??= RpcClient.connect(address));
-      } catch (e) {
-        client = undefined;
-        // The peer may be starting or restarting after a crash.
-        if (attempt >= 100) throw new Error(`shard socket unreachable: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
-      }
-      if (c.closed) {
-        client = undefined;
-        continue;
-      }
-      return c.call<T>(op, args);
-    }
-  };
-  return {
-    apply: (m) => call('shard.apply', m),
-    get: async (t, p, c) => (await call<ReturnType<Shard['get']> | null>('shard.get', [t, p, c])) ?? undefined,
-    scan: (req) => call('shard.scan', req),
-    rmw: (req) => call('shard.rmw', req),
-  };
-}
-
 async function main(): Promise<void> {
   const boot = JSON.parse(process.env.TESSERA_SHARD_BOOT ?? '') as ShardBoot;
   const { config, index, shards } = boot;
-  const procs = registerBuiltinProcs(new ProcRegistry());
+  const procs = registerDynamoProcs(registerBuiltinProcs(new ProcRegistry()));
   let shard: Shard | undefined;
   const metrics = promShardMetrics(index, () => ({ memtableBytes: shard?.memtableBytes() ?? 0 }));
   const opened = await Shard.open({
@@ -72,9 +46,10 @@ async function main(): Promise<void> {
   shard = opened.shard;
   const local = shard;
 
+  let dynamo: DynamoServer | undefined;
   const pendingDdl = new Map<number, { resolve: (s: CatalogState) => void; reject: (e: Error) => void }>();
   let nextDdl = 1;
-  const endpoints = Array.from({ length: shards }, (_, i) => (i === index ? localEndpoint(local) : remoteEndpoint(shardSocket(config.dataDir, i))));
+  const endpoints = Array.from({ length: shards }, (_, i) => (i === index ? localEndpoint(local) : remoteShard(shardSocket(config.dataDir, i))));
   const engine = new Engine({
     shards: endpoints,
     catalog: new Catalog(local.catalog.state),
@@ -107,6 +82,9 @@ async function main(): Promise<void> {
         else p.reject(new Error(msg.error?.message ?? 'DDL failed'));
         break;
       }
+      case 'clock':
+        local.hlc.observe(msg.ts);
+        break;
       case 'shutdown':
         void shutdown(0);
         break;
@@ -116,6 +94,7 @@ async function main(): Promise<void> {
   const server = new RpcServer(async (op, args) => {
     switch (op) {
       case 'shard.apply': return local.apply(args as Mutation[]);
+      case 'shard.applyGroups': return (await local.applyGroups(args as Mutation[][])).map((e) => (e ? errorToWire(e) : null));
       case 'shard.get': {
         const [t, p, c] = args as [number, string, string];
         return local.get(t, p, c) ?? null;
@@ -134,10 +113,15 @@ async function main(): Promise<void> {
   });
   await server.listen(shardSocket(config.dataDir, index));
 
+  // Front ends: every shard process listens on the shared client ports (node:cluster).
+  dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  await dynamo.listen(config.dynamoPort, config.listen);
+
   let stopping = false;
   async function shutdown(code: number): Promise<void> {
     if (stopping) return;
     stopping = true;
+    await dynamo?.close().catch(() => undefined);
     await server.close();
     await local.close({ flush: true });
     process.exit(code);
@@ -147,7 +131,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {});
   process.on('disconnect', () => void shutdown(0)); // supervisor gone
 
-  send({ t: 'ready', shard: index, report: opened.report });
+  send({ t: 'ready', shard: index, report: opened.report, clock: local.now() });
 }
 
 if (cluster.isWorker) {

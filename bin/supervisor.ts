@@ -4,7 +4,9 @@
 // shard that dies. SIGTERM/SIGINT stop every shard cleanly (flush), then exit 0.
 
 import cluster, { type Worker } from 'node:cluster';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { applyDdl, SchemaError, type CatalogState } from '../engine/catalog.js';
@@ -12,11 +14,22 @@ import { loadCatalog, saveCatalog } from '../engine/catalog-file.js';
 import { startAdmin } from './admin.js';
 import { UsageError, type NodeConfig } from './config.js';
 import { lockDataDir, prepareDataDir, readDataDirInfo, writeDataDirInfo } from './datadir.js';
+import { checkPortFree } from './ports.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
 
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 const RESTART_DELAY_MS = 1000;
 const HEAP_SHARE = 0.6;
+
+function directoryBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) n += directoryBytes(p);
+    else if (e.isFile()) n += fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return n;
+}
 
 export async function runSupervisor(config: NodeConfig): Promise<void> {
   const log = pino({ base: { role: 'supervisor' } });
@@ -38,6 +51,7 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
   const workers = new Map<number, Worker>();
   const ready = new Set<number>();
   let startupDone = false;
+  let clockFloor = 0;
   let stopping = false;
 
   let admin: Awaited<ReturnType<typeof startAdmin>>;
@@ -46,8 +60,22 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
       host: config.listen,
       port: config.adminPort,
       ready: () => ({ ready: ready.size === shards, shards: { total: shards, ready: ready.size } }),
+      status: () => ({
+        nodeId: config.nodeId,
+        address: config.listen,
+        dataDir: config.dataDir,
+        shards: Array.from({ length: shards }, (_, index) => ({ index, up: ready.has(index) })),
+        loadBytes: directoryBytes(config.dataDir),
+      }),
     });
   } catch (e) {
+    unlock();
+    throw e;
+  }
+  try {
+    await checkPortFree(config.listen, config.dynamoPort, 'DynamoDB', '--dynamo-port');
+  } catch (e) {
+    await admin.close();
     unlock();
     throw e;
   }
@@ -107,6 +135,10 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
       switch (msg.t) {
         case 'ready':
           ready.add(index);
+          // Every shard stamps the writes it coordinates with its own clock, so each clock
+          // must start above the data every shard recovered (else an overwrite could lose).
+          clockFloor = Math.max(clockFloor, msg.clock);
+          for (const other of workers.values()) send(other, { t: 'clock', ts: clockFloor });
           log.info({ shard: index, replay: msg.report.replay, removedTempFiles: msg.report.removedTempFiles, sstables: msg.report.sstables }, 'shard ready');
           if (msg.report.replay.cut) log.warn({ shard: index, cut: msg.report.replay.cut }, 'cut a torn commit-log tail');
           for (const f of msg.report.removedTempFiles) log.warn({ shard: index, file: f }, 'removed an incomplete SSTable temp file');

@@ -3,11 +3,13 @@
 
 import { createRequire } from 'node:module';
 import { parseStartArgs, startUsage, UsageError } from './config.js';
+import { status } from './status.js';
 import { runSupervisor } from './supervisor.js';
 
 const usage = `usage: tessera <command> [flags]
 commands:
   start      run a node (tessera start --help for its flags)
+  status     print the ring of the node at --host/--admin-port (default 127.0.0.1:9180)
   version    print the version
   help       print this help`;
 
@@ -28,6 +30,9 @@ async function main(argv: string[]): Promise<void> {
       await runSupervisor(config);
       return;
     }
+    case 'status':
+      process.stdout.write(await status(rest));
+      return;
     case 'version':
     case '--version':
       process.stdout.write(`tessera ${version()}\n`);

@@ -4,6 +4,7 @@
 import { Catalog, type CatalogState, type Ddl } from './catalog.js';
 import type { Hlc } from './hlc.js';
 import { shardOf } from './keys.js';
+import { maxTimestamp } from './rows.js';
 import type { RmwRequest, ScanPage, ScanRequest } from './shard.js';
 import type { LiveRow, Mutation, TableSchema, Timestamp } from './types.js';
 
@@ -76,6 +77,9 @@ export class Engine {
 
   /** Applies mutations; each shard's part is atomic and durable when this resolves. */
   async apply(mutations: Mutation[]): Promise<void> {
+    // The owning shard's clock observes these timestamps, but that may not be this
+    // engine's clock: observe them here too, so now() orders later writes after them.
+    for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
     if (this.shards.length === 1) return this.shards[0].apply(mutations);
     const byShard = new Map<number, Mutation[]>();
     for (const m of mutations) {
@@ -101,17 +105,36 @@ export class Engine {
    * shard when this one's part of the range is exhausted.
    */
   async scanPage(req: ScanRequest): Promise<ScanPage> {
+    if (req.reverse) return this.scanPageReverse(req);
     const from = req.from ?? '';
     const i = from === '' ? 0 : this.shardOf(from.padEnd(4, '\x00'));
     const boundary = i + 1 < this.shards.length ? shardStartKey(i + 1, this.shards.length) : undefined;
     const clipped = boundary !== undefined && (req.to === undefined || req.to > boundary);
     const page = await this.shards[i].scan({ ...req, from, to: clipped ? boundary : req.to, toInclusive: clipped ? false : req.toInclusive });
-    if (page.next === undefined && clipped) return { rows: page.rows, next: boundary };
+    if (page.next === undefined && clipped) return { ...page, next: boundary };
+    return page;
+  }
+
+  /**
+   * One page of a descending scan over [from, to): from the shard owning the top of the
+   * range; `next` is the following page's exclusive `to`, the shard's start key when this
+   * shard's part is exhausted.
+   */
+  private async scanPageReverse(req: ScanRequest): Promise<ScanPage> {
+    const from = req.from ?? '';
+    const n = this.shards.length;
+    let j = req.to === undefined ? n - 1 : this.shardOf(req.to.padEnd(4, '\x00'));
+    if (j > 0 && req.to !== undefined && !req.toInclusive && req.to <= shardStartKey(j, n)) j--;
+    const start = j > 0 ? shardStartKey(j, n) : '';
+    const clipped = from < start;
+    const page = await this.shards[j].scan({ ...req, from: clipped ? start : from });
+    if (page.next === undefined && clipped) return { ...page, next: start };
     return page;
   }
 
   /** Streams every live row in [from, to) in key order; first pages of all shards are fetched in parallel. */
   async *scan(req: ScanRequest): AsyncGenerator<LiveRow> {
+    if (req.reverse) throw new Error('assertion failed: Engine.scan streams ascending; page descending scans with scanPage');
     const from = req.from ?? '';
     const first = from === '' ? 0 : this.shardOf(from.padEnd(4, '\x00'));
     const last = req.to === undefined ? this.shards.length - 1 : this.shardOf(req.to.padEnd(4, '\x00'));

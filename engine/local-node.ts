@@ -57,6 +57,9 @@ export async function openLocalNode(opts: LocalNodeOptions): Promise<LocalNode> 
     shards.push(shard);
     reports.push(report);
   }
+  // The engine stamps writes for every shard with shard 0's clock; each shard's clock
+  // has only seen its own recovered data. Start shard 0's above all of them.
+  for (const s of shards.slice(1)) shards[0].hlc.observe(s.now());
   let queue: Promise<unknown> = Promise.resolve();
   const coordinator: SchemaCoordinator = {
     ddl(ddl: Ddl) {

@@ -2,6 +2,7 @@
 // read-modify-write steps. Requests cross process boundaries as data, so the code they
 // run is registered by name in every shard at start-up, by the layers that use them.
 
+import type { Catalog } from './catalog.js';
 import type { LiveRow, Mutation, Timestamp, WriterId } from './types.js';
 
 export type FilterProc = (row: LiveRow, args: unknown) => boolean;
@@ -15,6 +16,12 @@ export interface RmwContext {
   ts: Timestamp;
   w: WriterId;
   nowMs: number;
+  /**
+   * The owning shard's catalog when the step runs: a layer that keeps metadata in table
+   * options (Dynamo indexes, TTL) reads the current version here, not the one the request
+   * was built with.
+   */
+  catalog: Catalog;
 }
 
 /** Reads the current row (undefined if absent) and returns writes to apply atomically. */

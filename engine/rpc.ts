@@ -12,7 +12,7 @@ export const FRAME_BYTES_MAX = 256 * 1024 * 1024;
 
 export type RpcHandler = (op: string, args: unknown) => unknown;
 
-interface WireError { name: string; message: string; code?: string }
+export interface WireError { name: string; message: string; code?: string }
 
 /** An error the remote side raised that has no local type. */
 export class RemoteError extends Error {
@@ -21,13 +21,13 @@ export class RemoteError extends Error {
   }
 }
 
-function toWire(e: unknown): WireError {
+export function errorToWire(e: unknown): WireError {
   if (e instanceof SchemaError) return { name: 'SchemaError', message: e.message, code: e.code };
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: 'Error', message: String(e) };
 }
 
-function fromWire(w: WireError): Error {
+export function errorFromWire(w: WireError): Error {
   if (w.name === 'SchemaError') return new SchemaError(w.code as SchemaErrorCode, w.message);
   return new RemoteError(w.message, w.name);
 }
@@ -96,7 +96,7 @@ export class RpcServer {
           .then(() => handler(op, args))
           .then(
             (result) => { if (!socket.destroyed) writeFrame(socket, [id, 0, result ?? null]); },
-            (e) => { if (!socket.destroyed) writeFrame(socket, [id, 1, toWire(e)]); },
+            (e) => { if (!socket.destroyed) writeFrame(socket, [id, 1, errorToWire(e)]); },
           );
       });
     });
@@ -130,7 +130,7 @@ export class RpcClient {
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
-      if (failed) p.reject(fromWire(body as WireError));
+      if (failed) p.reject(errorFromWire(body as WireError));
       else p.resolve(body);
     });
     const fail = (e?: Error) => {

@@ -49,13 +49,22 @@ export interface ScanRequest {
   limit?: number;
   /** Entries to examine at most before returning a page (keeps a selective filter from stalling the shard). */
   maxScanned?: number;
+  /** Live rows to evaluate at most (before the filter): DynamoDB's Limit under a filter. */
+  evaluatedMax?: number;
+  /** Descending key order; `next` is then the exclusive `to` of the following page. */
+  reverse?: boolean;
   filter?: { proc: string; args: unknown };
 }
 
 export interface ScanPage {
   rows: LiveRow[];
-  /** Resume key for the next page; absent when the range is exhausted. */
+  /**
+   * Resume key for the next page; absent when the range is exhausted. Ascending: the next
+   * page's inclusive `from`; descending: its exclusive `to`.
+   */
   next?: string;
+  /** Live rows evaluated for this page (before the filter). */
+  evaluated?: number;
 }
 
 export interface RmwRequest {
@@ -147,7 +156,10 @@ export class Shard {
         if (!m) continue;
         const generation = Number(m[1]);
         this.nextGeneration = Math.max(this.nextGeneration, generation + 1);
-        store.sstables.unshift(SSTableReader.open(full, { id: generation, cache: this.cache }));
+        const reader = SSTableReader.open(full, { id: generation, cache: this.cache });
+        // Flushed data left the commit log: its timestamps are only known from here.
+        this.hlc.observe(reader.meta.maxTs);
+        store.sstables.unshift(reader);
       }
     }
     return removed;
@@ -206,12 +218,16 @@ export class Shard {
   }
 
   /** Logs and applies in one synchronous step; the promise resolves when durable. */
-  private applyNow(mutations: Mutation[]): Promise<void> {
+  private validate(mutations: Mutation[]): void {
     if (this.closed) throw new Error(`shard ${this.opts.index} is closed`);
     for (const m of mutations) {
       this.table(m.table);
       if (!this.owns(m.pkey)) throw new Error(`bug: shard ${this.opts.index} got a mutation for shard ${shardOf(m.pkey, this.opts.shards)}`);
     }
+  }
+
+  private applyNow(mutations: Mutation[]): Promise<void> {
+    this.validate(mutations);
     const durable = this.log.append(mutations);
     for (const m of mutations) {
       this.hlc.observe(maxTimestamp(m.row));
@@ -227,6 +243,25 @@ export class Shard {
     if (mutations.length === 0) return;
     await this.admit();
     await this.applyNow(mutations);
+  }
+
+  /**
+   * Applies independent groups (each atomic, e.g. one client request each) in one
+   * commit-log record and one fsync; a group that fails validation fails alone.
+   */
+  async applyGroups(groups: Mutation[][]): Promise<(Error | null)[]> {
+    await this.admit();
+    const errors = groups.map((g) => {
+      try {
+        this.validate(g);
+        return null;
+      } catch (e) {
+        return e as Error;
+      }
+    });
+    const valid = groups.filter((_, i) => errors[i] === null).flat();
+    if (valid.length > 0) await this.applyNow(valid);
+    return errors;
   }
 
   get(tableId: number, pkey: string, ckey: string): LiveRow | undefined {
@@ -249,24 +284,28 @@ export class Shard {
     const maxScanned = req.maxScanned ?? PAGE_SCANNED;
     const filter = req.filter ? this.opts.procs.filter(req.filter.proc) : undefined;
     const nowMs = this.opts.clock.nowMs();
+    const evaluatedMax = req.evaluatedMax ?? Infinity;
     const rows: LiveRow[] = [];
     let scanned = 0;
+    let evaluated = 0;
     let next: string | undefined;
-    for (const e of store.scan(req.from ?? '', req.to, req.toInclusive)) {
+    const entries = req.reverse ? store.scanReverse(req.from ?? '', req.to, req.toInclusive) : store.scan(req.from ?? '', req.to, req.toInclusive);
+    for (const e of entries) {
       scanned++;
       const values = liveValues(e.row, e.partitionDel, nowMs);
       if (values) {
+        evaluated++;
         store.codec.decode(e.key, values);
         const row: LiveRow = { pkey: e.key.slice(0, e.pkeyLength), ckey: e.key.slice(e.pkeyLength), values, maxTs: maxTimestamp(e.row) };
         if (!filter || filter(row, req.filter!.args)) rows.push(row);
       }
-      if (rows.length >= limit || scanned >= maxScanned) {
-        next = e.key + '\x00';
+      if (rows.length >= limit || scanned >= maxScanned || evaluated >= evaluatedMax) {
+        next = req.reverse ? e.key : e.key + '\x00';
         break;
       }
     }
     this.metrics.scanned(scanned);
-    return next === undefined ? { rows } : { rows, next };
+    return next === undefined ? { rows, evaluated } : { rows, next, evaluated };
   }
 
   /** Row-level atomic read-modify-write: read, compute and log happen in one synchronous step. */
@@ -278,7 +317,7 @@ export class Shard {
     const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
     if (r.row) this.hlc.observe(maxTimestamp(r.row));
     if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
-    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs() });
+    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs(), catalog: this.catalog });
     if (out.mutations.length > 0) await this.applyNow(out.mutations);
     return out.result;
   }
@@ -383,8 +422,17 @@ export class Shard {
   /** Compacts every table's SSTables into one each (tests, `tessera compact`). */
   async compactAll(): Promise<void> {
     await this.flushing;
+    // Hold the compaction slot, so no background compaction rewrites (and deletes) the
+    // same SSTables meanwhile. A finishing one may start the next: wait for all of them.
+    while (this.compacting) await this.compacting;
+    const all = async (): Promise<void> => {
+      for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
+    };
+    this.compacting = all().finally(() => {
+      this.compacting = undefined;
+      void this.maybeCompact();
+    });
     await this.compacting;
-    for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
   }
 
   private async compact(t: TableStore, inputs: SSTableReader[]): Promise<void> {

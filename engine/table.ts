@@ -82,4 +82,24 @@ export class TableStore {
       yield { key, pkeyLength, row, partitionDel: currentDel };
     }
   }
+
+  /**
+   * The entries of `scan(from, to, toInclusive)` in descending key order. A partition's
+   * own entry sorts before its rows, so its tombstone is looked up when the partition starts.
+   */
+  *scanReverse(from = '', to?: string, toInclusive = false): Generator<ScannedEntry> {
+    const iterators = this.sources().map((s) => s.iterateReverse(from, to, toInclusive));
+    let currentPkey: string | undefined;
+    let currentDel: Deletion | undefined;
+    for (const [key, row] of mergeSorted(iterators, true)) {
+      const pkeyLength = this.codec.pkeyLength(key);
+      const pkey = pkeyLength === key.length ? key : key.slice(0, pkeyLength);
+      if (pkey !== currentPkey) {
+        currentPkey = pkey;
+        currentDel = this.hasClustering && key !== pkey ? this.read(pkey, '').partitionDel : undefined;
+      }
+      if (key === pkey) currentDel = mergeDeletion(currentDel, row.pdel);
+      yield { key, pkeyLength, row, partitionDel: currentDel };
+    }
+  }
 }

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockCache, type SSTableBlock } from '../../engine/block-cache.js';
-import { SSTableCorruption, SSTableReader, SSTableWriter, type SSTableMeta } from '../../engine/sstable.js';
+import { SSTABLE_BLOCK_SIZE_BYTES_DEFAULT, SSTableCorruption, SSTableReader, SSTableWriter, type SSTableMeta } from '../../engine/sstable.js';
 import type { Cell, RowEntry, Value } from '../../engine/types.js';
 
 /** mulberry32: a seeded PRNG so every run sees the same data. */
@@ -312,10 +312,10 @@ describe('SSTableWriter', () => {
     reader.close();
   });
 
-  it('uses 64 KiB blocks by default', async () => {
+  it('uses SSTABLE_BLOCK_SIZE_BYTES_DEFAULT blocks by default', async () => {
     const rows = randomRows(rng(8), 5_000);
     const meta = await writeTable(tablePath('default.sst'), rows);
-    const approxBlocks = meta.bytes / (64 * 1024);
+    const approxBlocks = meta.bytes / SSTABLE_BLOCK_SIZE_BYTES_DEFAULT;
     expect(meta.blocks).toBeGreaterThanOrEqual(Math.floor(approxBlocks * 0.5));
     expect(meta.blocks).toBeLessThanOrEqual(Math.ceil(approxBlocks * 2));
   });

@@ -38,18 +38,21 @@ export class TesseraProcess {
   readonly output: string[] = [];
   private exited: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number) {
+  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number, readonly dynamoPort: number) {
     child.stdout!.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(opts: { dataDir: string; shards?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
+  /** `dynamoPort` defaults to a free port, so parallel nodes never meet on 8000. */
+  static async start(opts: { dataDir: string; shards?: number; dynamoPort?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
     const adminPort = await freePort();
+    const dynamoPort = opts.dynamoPort ?? await freePort();
     const shards = opts.shards ?? 2;
-    const args = [tesseraBin, 'start', '--data', opts.dataDir, '--shards', String(shards), '--admin-port', String(adminPort), ...(opts.extraArgs ?? [])];
+    const args = [tesseraBin, 'start', '--data', opts.dataDir, '--shards', String(shards), '--admin-port', String(adminPort),
+      '--dynamo-port', String(dynamoPort), ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards);
+    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards, dynamoPort);
     await p.waitReady();
     return p;
   }
@@ -71,6 +74,10 @@ export class TesseraProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`tessera not ready after ${timeoutMs} ms:\n${this.log}`);
+  }
+
+  get dynamoEndpoint(): string {
+    return `http://127.0.0.1:${this.dynamoPort}`;
   }
 
   admin(pathname: string): Promise<Response> {

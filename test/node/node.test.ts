@@ -60,6 +60,12 @@ describe('tessera start --shards 2', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', shards: { total: 2, ready: 2 } });
   });
 
+  it('prints the ring with tessera status', async () => {
+    const r = runCli(['status', '--admin-port', String(node.adminPort)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^UN\s+127\.0\.0\.1\s+\d+(\.\d+)? (B|KiB|MiB)\s+2\/2\s+100\.0%\s+node-1$/m);
+  });
+
   it('refuses a second node on the same data directory', async () => {
     const r = runCli(['start', '--data', dataDir, '--admin-port', String(await freePort())]);
     expect(r.status).toBe(2);
@@ -88,6 +94,12 @@ describe('bad input ends in one line naming the problem and the fix', () => {
     expect(r.status).toBe(2);
     oneLine(r.stderr);
     expect(r.stderr).toMatch(/Unknown option '--bogus'.*tessera start --help/);
+  });
+
+  it('status with no node listening', async () => {
+    const r = runCli(['status', '--admin-port', String(await freePort())]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no Tessera node answers at 127\.0\.0\.1:\d+; start one or pass --host\/--admin-port/);
   });
 
   it('unknown command', () => {
