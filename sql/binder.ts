@@ -91,13 +91,17 @@ export class AggCollector {
 const AGG_MARK = 'agg$';
 
 /** Rewrites a pre-aggregation expression to the aggregate node's output layout. */
-export function toPostAgg(e: BExpr, collector: AggCollector, pos?: number): BExpr {
+export function toPostAgg(e: BExpr, collector: AggCollector, pos?: number, scope?: Scope): BExpr {
   const groups = collector.groups;
+  const nameOf = (i: number): string => {
+    const rel = scope?.rels.find((r) => i >= r.offset && i < r.offset + r.columns.length);
+    return rel ? `${rel.alias}.${rel.columns[i - rel.offset].name}` : `#${i}`;
+  };
   const visit = (x: BExpr): BExpr => {
     for (let g = 0; g < groups.length; g++) if (sameExpr(x, groups[g])) return { k: 'col', i: g, t: x.t };
     if (x.k === 'call' && x.fn.startsWith(AGG_MARK)) return { k: 'col', i: groups.length + Number(x.fn.slice(AGG_MARK.length)), t: x.t };
     if (x.k === 'col') {
-      throw new SqlError(SqlState.groupingError, `column must appear in the GROUP BY clause or be used in an aggregate function`, { position: pos === undefined ? undefined : pos + 1 });
+      throw new SqlError(SqlState.groupingError, `column "${nameOf(x.i)}" must appear in the GROUP BY clause or be used in an aggregate function`, { position: pos === undefined ? undefined : pos + 1 });
     }
     return mapChildren(x, visit);
   };

@@ -420,7 +420,8 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
   }
 
   const shape = shapeOf(t, plan.checks);
-  const insertOne = async (row: Row): Promise<void> => {
+  /** Inserts one row; returns its RETURNING row (or null when it wrote nothing). */
+  const insertOne = async (row: Row): Promise<Row | null> => {
     const { tableId, pkey, ckey } = rowKeys(dc, t, row);
     const k = pkey + ckey;
     if (plan.onConflict?.action === 'update') {
@@ -428,9 +429,10 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
       seen.add(k);
     }
     if (buffered) {
-      await insertBuffered(plan, dc, row, tableId, pkey, ckey, out);
-      count++;
-      return;
+      const before = out.length;
+      const wrote = await insertBuffered(plan, dc, row, tableId, pkey, ckey, out);
+      if (wrote) count++;
+      return out.length > before ? out.pop()! : wrote ? [] : null;
     }
     const args: InsertArgs = {
       ...shape, row,
@@ -444,12 +446,13 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
     if ('s' in r && r.s === 'dup') throw duplicateKey(t, row);
     if ('s' in r && (r.s === 'ins' || r.s === 'upd')) {
       count++;
-      const ret = returningRow(plan.returning, r.row, ctx);
-      if (ret) out.push(ret);
+      return returningRow(plan.returning, r.row, ctx) ?? [];
     }
+    return null;
   };
 
-  // Materialize small sources to check every key before writing any row (statement atomicity).
+  // Small sources are materialized so every key is checked before any row is written
+  // (a failing multi-row INSERT writes nothing); big ones stream in batches.
   const small: Row[] = [];
   let streaming = false;
   for await (const batchRows of source()) {
@@ -464,27 +467,30 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
     await writeAll(batchRows.map((raw) => prepare([...raw])));
   }
   if (!streaming) {
-    if (small.length > 1 && !plan.onConflict && !buffered) await precheck(small);
+    if (small.length > 1) await precheck(small);
     await writeAll(small);
   }
   return { count, rows: out };
 
   async function writeAll(rows: Row[]): Promise<void> {
-    if (buffered || plan.onConflict?.action === 'update') {
-      for (const r of rows) await insertOne(r);
-      return;
-    }
-    await inChunks(rows, insertOne);
+    const results = buffered || plan.onConflict?.action === 'update' ? await serial(rows, insertOne) : await inChunks(rows, insertOne);
+    if (!plan.returning) return;
+    for (const r of results) if (r) out.push(r);
   }
 
   async function precheck(rows: Row[]): Promise<void> {
     const keys = rows.map((r) => rowKeys(dc, t, r));
+    if (plan.rowIdColumn !== undefined) return;
     const dup = new Set<string>();
     keys.forEach((k, i) => {
       const s = k.pkey + k.ckey;
-      if (dup.has(s)) throw duplicateKey(t, rows[i]);
+      if (dup.has(s)) {
+        if (!plan.onConflict) throw duplicateKey(t, rows[i]);
+        if (plan.onConflict.action === 'update') throw new SqlError(SqlState.cardinalityViolation, 'ON CONFLICT DO UPDATE command cannot affect row a second time', { hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.' });
+      }
       dup.add(s);
     });
+    if (plan.onConflict || buffered) return;
     const existing = await inChunks(keys, (k) => dc.env.engine.get(k.tableId, k.pkey, k.ckey));
     existing.forEach((e, i) => {
       if (e) throw duplicateKey(t, rows[i]);
@@ -492,16 +498,16 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
   }
 }
 
-async function insertBuffered(plan: InsertPlan, dc: DmlContext, row: Row, tableId: number, pkey: string, ckey: string, out: Row[]): Promise<void> {
+async function insertBuffered(plan: InsertPlan, dc: DmlContext, row: Row, tableId: number, pkey: string, ckey: string, out: Row[]): Promise<boolean> {
   const t = plan.table;
   const ctx = dc.ctx;
   const txn = dc.txn!;
   const current = plan.rowIdColumn === undefined ? await readRow(dc, t, tableId, pkey, ckey) : undefined;
   if (current) {
     if (!plan.onConflict) throw duplicateKey(t, row);
-    if (plan.onConflict.action === 'nothing') return;
+    if (plan.onConflict.action === 'nothing') return false;
     const both = [...current, ...row];
-    if (plan.onConflict.where && compiled(plan.onConflict.where)(both, ctx) !== true) return;
+    if (plan.onConflict.where && compiled(plan.onConflict.where)(both, ctx) !== true) return false;
     const next = [...current];
     const p = txn.row(t, tableId, pkey, ckey);
     for (const [i, e] of plan.onConflict.sets) {
@@ -512,7 +518,7 @@ async function insertBuffered(plan: InsertPlan, dc: DmlContext, row: Row, tableI
     checkRow(t, next, plan.checks, ctx);
     const r = returningRow(plan.returning, next, ctx);
     if (r) out.push(r);
-    return;
+    return true;
   }
   // Not visible: either no committed row, or this transaction deleted it (p.deleted stays set
   // so COMMIT overwrites every column of the old row).
@@ -523,6 +529,7 @@ async function insertBuffered(plan: InsertPlan, dc: DmlContext, row: Row, tableI
   row.forEach((v, i) => p.values.set(i, v));
   const r = returningRow(plan.returning, row, ctx);
   if (r) out.push(r);
+  return true;
 }
 
 /** Rows matching an UPDATE/DELETE's WHERE, as this session sees them. */

@@ -279,7 +279,7 @@ export class Planner implements BinderHost {
         continue;
       }
       let e = outBinder.settle(outBinder.bind(target.expr));
-      if (collector) e = toPostAgg(e, collector, target.pos);
+      if (collector) e = toPostAgg(e, collector, target.pos, scope);
       exprs.push(e);
       columns.push(this.outputColumn(target, e, scope));
     }
@@ -287,7 +287,7 @@ export class Planner implements BinderHost {
     let havingPred: BExpr | undefined;
     if (collector && core.having) {
       const hb = new ExprBinder(this, scope, { agg: collector });
-      havingPred = toPostAgg(hb.boolArg(hb.bind(core.having), 'HAVING', core.having.pos), collector, core.having.pos);
+      havingPred = toPostAgg(hb.boolArg(hb.bind(core.having), 'HAVING', core.having.pos), collector, core.having.pos, scope);
     }
 
     // ORDER BY: output columns by ordinal or name, else extra hidden expressions
@@ -300,7 +300,7 @@ export class Planner implements BinderHost {
         continue;
       }
       let e = outBinder.settle(outBinder.bind(o.expr));
-      if (collector) e = toPostAgg(e, collector, o.expr.pos);
+      if (collector) e = toPostAgg(e, collector, o.expr.pos, scope);
       const same = exprs.findIndex((x) => sameExpr(x, e));
       if (same >= 0) {
         sortKeys.push({ e: { k: 'col', i: same, t: e.t }, desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc });
@@ -317,7 +317,7 @@ export class Planner implements BinderHost {
         const idx = this.orderTarget({ expr: d, desc: false }, core.targets, columns, visible, scope);
         if (idx !== undefined) return { k: 'col', i: idx, t: exprs[idx].t } as BExpr;
         let e = outBinder.settle(outBinder.bind(d));
-        if (collector) e = toPostAgg(e, collector, d.pos);
+        if (collector) e = toPostAgg(e, collector, d.pos, scope);
         const same = exprs.findIndex((x) => sameExpr(x, e));
         if (same >= 0) return { k: 'col', i: same, t: e.t } as BExpr;
         exprs.push(e);
