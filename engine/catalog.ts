@@ -19,7 +19,9 @@ export type Ddl =
   | { kind: 'addColumns'; name: string; columns: ColumnDef[] }
   | { kind: 'dropColumns'; name: string; columns: string[] }
   | { kind: 'setOptions'; name: string; options: Record<string, Value> }
-  | { kind: 'rename'; name: string; to: string };
+  | { kind: 'alterColumn'; name: string; column: ColumnDef }
+  /** With replace, an existing table named `to` is dropped in the same step (atomic swap). */
+  | { kind: 'rename'; name: string; to: string; replace?: boolean };
 
 export type SchemaErrorCode = 'table_exists' | 'no_such_table' | 'column_exists' | 'no_such_column' | 'invalid';
 
@@ -103,10 +105,19 @@ export function applyDdl(state: CatalogState, ddl: Ddl): CatalogState {
       const t = find(state, ddl.name);
       return replace(state, { ...t, options: { ...t.options, ...ddl.options } });
     }
+    case 'alterColumn': {
+      const t = find(state, ddl.name);
+      const old = t.columns.find((c) => c.name === ddl.column.name);
+      if (!old) throw new SchemaError('no_such_column', `column "${ddl.column.name}" of relation "${t.name}" does not exist`);
+      if (old.type !== ddl.column.type) throw new SchemaError('invalid', `cannot change the type of column "${old.name}"`);
+      return replace(state, { ...t, columns: t.columns.map((c) => (c.name === old.name ? ddl.column : c)) });
+    }
     case 'rename': {
       const t = find(state, ddl.name);
-      if (state.tables.some((x) => x.name === ddl.to)) throw new SchemaError('table_exists', `relation "${ddl.to}" already exists`);
-      return replace(state, { ...t, name: ddl.to });
+      const target = state.tables.find((x) => x.name === ddl.to);
+      if (target && !ddl.replace) throw new SchemaError('table_exists', `relation "${ddl.to}" already exists`);
+      const renamed = replace(state, { ...t, name: ddl.to });
+      return target ? { ...renamed, tables: renamed.tables.filter((x) => x.id !== target.id) } : renamed;
     }
     default: {
       const never: never = ddl;

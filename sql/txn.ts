@@ -1,0 +1,139 @@
+// Transactions in eventual mode (DESIGN.md §2 "Transactions"):
+//   - between BEGIN and COMMIT a session's writes are buffered here, keyed by row;
+//     the session reads its own writes by overlaying them on engine reads;
+//   - COMMIT applies every buffered row with one timestamp (engine.apply, atomic per
+//     shard), then the `x = x + d` deltas through a read-modify-write on each row's
+//     owning shard, so concurrent transactions on one node never lose an increment;
+//   - TRUNCATE inside a transaction writes the table's new contents into a private
+//     shadow table and swaps it in at COMMIT (ROLLBACK drops it);
+//   - uniqueness is checked when a statement runs against committed data plus this
+//     transaction's writes, not again at COMMIT: a concurrent insert of the same key
+//     in between resolves by last-write-wins.
+// Not yet: a durable batch log, so a crash during COMMIT can leave some shards' part
+// applied and others' not.
+
+import type { Engine } from '../engine/engine.js';
+import type { Cell, Mutation, Value } from '../engine/types.js';
+import { SqlError, SqlState } from './errors.js';
+import type { PendingRow, TxnOverlay } from './executor.js';
+import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
+import type { SqlTable } from './schema.js';
+import type { SqlValue } from './values.js';
+
+/** Rows a transaction may buffer before COMMIT. */
+export const TXN_PENDING_ROWS_MAX = 200_000;
+/** Delta read-modify-writes issued concurrently at COMMIT. */
+const DELTAS_IN_FLIGHT = 64;
+
+export interface Shadow {
+  /** The table as SQL names it. */
+  name: string;
+  shadowName: string;
+  shadowId: number;
+  table: SqlTable;
+}
+
+export class Transaction implements TxnOverlay {
+  private readonly pending = new Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>();
+  /** Tables truncated in this transaction, by SQL name. */
+  readonly shadows = new Map<string, Shadow>();
+  private rowCount = 0;
+
+  constructor(readonly startMicros: number) {}
+
+  pendingFor(tableId: number): Map<string, PendingRow> | undefined {
+    const p = this.pending.get(tableId);
+    return p && p.rows.size ? p.rows : undefined;
+  }
+
+  get(tableId: number, key: string): PendingRow | undefined {
+    return this.pending.get(tableId)?.rows.get(key);
+  }
+
+  /** The pending entry of a row, created empty when absent. */
+  row(table: SqlTable, tableId: number, pkey: string, ckey: string): PendingRow {
+    let t = this.pending.get(tableId);
+    if (!t) this.pending.set(tableId, (t = { table, rows: new Map() }));
+    const key = pkey + ckey;
+    let p = t.rows.get(key);
+    if (!p) {
+      if (this.rowCount >= TXN_PENDING_ROWS_MAX) {
+        throw new SqlError(SqlState.programLimitExceeded, `transaction too large: more than ${TXN_PENDING_ROWS_MAX} changed rows`, { hint: 'Commit in smaller transactions.' });
+      }
+      this.rowCount++;
+      p = { pkey, ckey, deleted: false, inserted: false, values: new Map(), deltas: new Map() };
+      t.rows.set(key, p);
+    }
+    return p;
+  }
+
+  /** Drops a pending entry (a row inserted and deleted again in this transaction). */
+  forget(tableId: number, key: string): void {
+    if (this.pending.get(tableId)?.rows.delete(key)) this.rowCount--;
+  }
+
+  /** Forgets a table's buffered rows (it was truncated in this transaction). */
+  discard(tableId: number): void {
+    const t = this.pending.get(tableId);
+    if (t) this.rowCount -= t.rows.size;
+    this.pending.delete(tableId);
+  }
+
+  get empty(): boolean {
+    return this.rowCount === 0 && this.shadows.size === 0;
+  }
+
+  /** Applies the transaction. Shadows are swapped in first, then rows with one timestamp, then deltas. */
+  async commit(engine: Engine): Promise<void> {
+    for (const s of this.shadows.values()) {
+      await engine.ddl({ kind: 'rename', name: s.shadowName, to: s.name, replace: true });
+    }
+    const ts = engine.now();
+    const w = engine.writerId;
+    const mutations: Mutation[] = [];
+    const deltas: { table: number; pkey: string; ckey: string; args: DeltaArgs }[] = [];
+    for (const [tableId, { table, rows }] of this.pending) {
+      if (!engine.catalog.tableById(tableId)) continue; // dropped meanwhile
+      const keys = new Set(table.keyColumns);
+      const cellsFor = (p: PendingRow, all: boolean): Record<string, Cell> => {
+        const cells: Record<string, Cell> = {};
+        table.columns.forEach((c, i) => {
+          if (keys.has(i)) return;
+          if (all || p.values.has(i)) {
+            const v = p.values.get(i) ?? null;
+            if (all && p.inserted && !p.deleted && v === null) return;
+            cells[c.name] = { ts, w, v: v as Value };
+          }
+        });
+        return cells;
+      };
+      for (const p of rows.values()) {
+        let row: Mutation['row'] | undefined;
+        if (p.deleted && !p.inserted) row = { del: { ts, w } };
+        else if (p.inserted) row = { marker: { ts, w, v: true }, cells: cellsFor(p, true) };
+        else if (p.values.size) row = { cells: cellsFor(p, false) };
+        if (row) mutations.push({ table: tableId, pkey: p.pkey, ckey: p.ckey, row });
+        if (p.deltas.size) {
+          const list: [number, string, SqlValue][] = [];
+          for (const [i, ds] of p.deltas) for (const d of ds) list.push([i, d.fn, d.value]);
+          deltas.push({
+            table: tableId, pkey: p.pkey, ckey: p.ckey,
+            args: { table: table.name, cols: table.columns.map((c) => [c.name, c.type.oid, c.type.mod]), keys: table.keyColumns, deltas: list },
+          });
+        }
+      }
+    }
+    if (mutations.length) await engine.apply(mutations);
+    for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
+      const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => engine.rmw({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: d.args }) as Promise<RmwResult>));
+      for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+    }
+  }
+
+  /** Drops the shadows of a rolled-back transaction. */
+  async rollback(engine: Engine): Promise<void> {
+    for (const s of this.shadows.values()) {
+      await engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
+    }
+  }
+}
