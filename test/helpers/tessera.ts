@@ -38,21 +38,22 @@ export class TesseraProcess {
   readonly output: string[] = [];
   private exited: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number, readonly dynamoPort: number) {
+  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number, readonly dynamoPort: number, readonly pgPort: number) {
     child.stdout!.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** `dynamoPort` defaults to a free port, so parallel nodes never meet on 8000. */
-  static async start(opts: { dataDir: string; shards?: number; dynamoPort?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
+  /** Client ports default to free ports, so parallel nodes never meet on 5432/8000. */
+  static async start(opts: { dataDir: string; shards?: number; dynamoPort?: number; pgPort?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
     const adminPort = await freePort();
     const dynamoPort = opts.dynamoPort ?? await freePort();
+    const pgPort = opts.pgPort ?? await freePort();
     const shards = opts.shards ?? 2;
     const args = [tesseraBin, 'start', '--data', opts.dataDir, '--shards', String(shards), '--admin-port', String(adminPort),
-      '--dynamo-port', String(dynamoPort), ...(opts.extraArgs ?? [])];
+      '--dynamo-port', String(dynamoPort), '--pg-port', String(pgPort), ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards, dynamoPort);
+    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards, dynamoPort, pgPort);
     await p.waitReady();
     return p;
   }
