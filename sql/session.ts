@@ -68,6 +68,11 @@ export interface Portal {
   readonly copyIn?: CopyInSink;
   /** COPY ... TO STDOUT: number of columns for CopyOutResponse; fetch() returns copyData. */
   readonly copyOutColumns?: number;
+  /**
+   * Runs the statement up to its first row without fetching: for COPY, after start()
+   * copyIn / copyOutColumns are set. fetch() calls it when needed.
+   */
+  start(): Promise<void>;
   /** Runs the statement (first call) and returns up to maxRows rows (0 = all). */
   fetch(maxRows?: number): Promise<PortalBatch>;
   /** Notices raised so far (DROP ... IF EXISTS on a missing table, ...). */

@@ -81,12 +81,22 @@ function formatRow(row: unknown[], typeOids: number[]): string {
   }).join(' ');
 }
 
+/** Runs a query string as the simple protocol does; returns the last statement's result. */
+async function simple(s: Session, sql: string): Promise<{ tag: string; rows: unknown[][]; fields: { typeOid: number }[] | null }> {
+  let last = { tag: '', rows: [] as unknown[][], fields: null as { typeOid: number }[] | null };
+  for await (const portal of s.simpleQuery(sql)) {
+    const batch = await portal.fetch(0);
+    last = { tag: batch.tag ?? '', rows: batch.rows, fields: portal.fields };
+  }
+  return last;
+}
+
 async function runBlock(b: Block, s: Session, where: string): Promise<void> {
   if (b.kind === 'statement' || b.mode === 'error') {
     let err: unknown;
     let tag = '';
     try {
-      tag = (await s.execute(b.sql)).tag;
+      tag = (await simple(s, b.sql)).tag;
     } catch (e) {
       err = e;
     }
@@ -103,7 +113,7 @@ async function runBlock(b: Block, s: Session, where: string): Promise<void> {
   }
   let r;
   try {
-    r = await s.execute(b.sql);
+    r = await simple(s, b.sql);
   } catch (e) {
     throw new Error(`${where}: ${e instanceof SqlError ? `${e.code} ${e.message}` : String(e)}\n${b.sql}`);
   }
