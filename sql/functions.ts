@@ -225,7 +225,7 @@ def('/:interval', ([a, b]) => {
 
 // strings
 def('||:text', ([a, b]) => str(a) + str(b));
-def('||:array', ([a, b]) => [...(a as SqlValue[]), ...(b as SqlValue[])]);
+def('||:array', ([a, b]) => (a === null ? b : b === null ? a : [...(a as SqlValue[]), ...(b as SqlValue[])]), { strict: false });
 def('||:array_elem', ([a, b]) => [...(a as SqlValue[]), b], { strict: false });
 def('||:elem_array', ([a, b]) => [a, ...(b as SqlValue[])], { strict: false });
 def('||:jsonb', ([a, b]) => {
@@ -758,7 +758,8 @@ fn('current_schema', [], T.name, (_a, ctx) => sess(ctx).searchPath.find((s) => s
 fn('current_database', [], T.name, (_a, ctx) => sess(ctx).database, S);
 fn('current_catalog', [], T.name, (_a, ctx) => sess(ctx).database, { ...S, id: 'current_database()' });
 fn('current_schemas', [Oid.bool], T.nameArray, ([implicit], ctx) => {
-  const path = sess(ctx).searchPath.filter((s) => s !== '$user' && s !== '"$user"');
+  // only schemas that exist, as PostgreSQL reports them
+  const path = sess(ctx).searchPath.filter((s) => s === 'public' || s === 'pg_catalog' || s === 'information_schema');
   return implicit && !path.includes('pg_catalog') ? ['pg_catalog', ...path] : path;
 }, S);
 fn('version', [], T.text, () => 'PostgreSQL 15.20 (Tessera 0.1) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit', S);

@@ -597,20 +597,18 @@ export class Planner implements BinderHost {
         if (item.alias && !item.alias.columns && cols.length === 1 + (item.ordinality ? 1 : 0)) cols[0] = { ...cols[0], name: item.alias.name };
         cols = renameColumns(cols, item.alias?.columns, alias, item.pos);
         scope.addRel(alias, cols, leafIndex);
-        const lateral = this.planUsesOuter(plan, 1);
+        // The arguments were bound one scope deeper (to see preceding FROM items as the
+        // left row of a lateral join); without such references they run once per query.
+        let lateral = false;
+        forEachExpr(plan, (e) => walk(e, (x) => {
+          if (x.k === 'outer' && x.level === 1) lateral = true;
+        }));
+        if (!lateral) plan = mapPlanExprs(plan, (e) => shiftOuter(e, -1));
         return { plan, offset, width: cols.length, pushed: [], lateral };
       }
       case 'join':
         throw new Error('bug: joins are flattened before planLeaf');
     }
-  }
-
-  private planUsesOuter(plan: Plan, level: number): boolean {
-    let found = false;
-    forEachExpr(plan, (e) => walk(e, (x) => {
-      if (x.k === 'outer' && x.level >= level) found = true;
-    }));
-    return found;
   }
 
   resolveTable(schema: string | undefined, name: string, pos: number): SqlTable | VirtualTable {
@@ -951,6 +949,13 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
     case 'async': p.specs.forEach((s) => { if ('lhs' in s) fn(s.lhs, 0); if (s.kind === 'nextval') fn(s.arg, 0); if (s.kind === 'seqfn') s.args.forEach((e) => fn(e, 0)); }); break;
     default: break;
   }
+}
+
+/** A leaf plan (srf or values) with every expression rewritten. */
+function mapPlanExprs(p: Plan, f: (e: BExpr) => BExpr): Plan {
+  if (p.node === 'srf') return { ...p, args: p.args.map(f) };
+  if (p.node === 'values') return { ...p, rows: p.rows.map((r) => r.map(f)) };
+  return p;
 }
 
 export function forEachChild(p: Plan, fn: (c: Plan, extra: number) => void): void {
