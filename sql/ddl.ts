@@ -16,7 +16,7 @@ import type { Engine } from '../engine/engine.js';
 import { SchemaError, type TableDef } from '../engine/catalog.js';
 import { PREFIX_END } from '../engine/keys.js';
 import type { ColumnDef, Mutation, TableSchema, Value } from '../engine/types.js';
-import type { AlterAction, ColumnDefAst, Statement, TableConstraint } from './ast.js';
+import type { AlterAction, ColumnDefAst, Statement } from './ast.js';
 import { ExprBinder, Scope } from './binder.js';
 import { SqlError, SqlState, undefinedTable, unsupported } from './errors.js';
 import { columnsUsed, hasAsync, type BExpr } from './expr.js';
@@ -198,7 +198,7 @@ function parseOptions(options: Record<string, string>, pos: number): { reloption
   return { reloptions, engine, partitionKey };
 }
 
-export async function createTable(stmt: Statement & { kind: 'createTable' }, dc: DdlContext, sourceText: string): Promise<void> {
+export async function createTable(stmt: Statement & { kind: 'createTable' }, dc: DdlContext): Promise<void> {
   if (stmt.temporary) throw unsupported('temporary tables', stmt.pos + 1);
   const { schema, name } = relationName(stmt.name, stmt.pos);
   if (schema === 'pg_catalog' || schema === 'information_schema') throw new SqlError(SqlState.insufficientPrivilege, `permission denied to create "${schema}.${name}"`, { position: stmt.pos + 1 });
@@ -450,7 +450,7 @@ async function anyRow(engine: Engine, tableId: number): Promise<boolean> {
 
 // ---- ALTER TABLE ----
 
-export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: DdlContext, sourceText: string): Promise<void> {
+export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: DdlContext): Promise<void> {
   let t = userTable(dc, stmt.table, stmt.pos);
   if (!t) {
     if (stmt.ifExists) {
@@ -461,14 +461,14 @@ export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: D
   }
   if (dc.txn?.shadows.has(t.name)) throw unsupported('ALTER TABLE on a table truncated in the same transaction', stmt.pos + 1);
   for (const action of stmt.actions) {
-    await alterOne(action, t, dc, sourceText);
+    await alterOne(action, t, dc);
     t = dc.table(action.kind === 'renameTable' ? action.to : t.name)!;
   }
 }
 
-async function alterOne(a: AlterAction, t: SqlTable, dc: DdlContext, sourceText: string): Promise<void> {
+async function alterOne(a: AlterAction, t: SqlTable, dc: DdlContext): Promise<void> {
   switch (a.kind) {
-    case 'addColumn': return addColumn(a, t, dc, sourceText);
+    case 'addColumn': return addColumn(a, t, dc);
     case 'dropColumn': {
       const c = t.column(a.name);
       if (!c || c.hidden) {
@@ -577,7 +577,7 @@ async function verifyRows(dc: DdlContext, t: SqlTable, check: SqlCheckMeta): Pro
   }
 }
 
-async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc: DdlContext, sourceText: string): Promise<void> {
+async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc: DdlContext): Promise<void> {
   if (t.column(a.column.name)) {
     if (a.ifNotExists) {
       dc.notices.push({ severity: 'NOTICE', code: SqlState.duplicateColumn, message: `column "${a.column.name}" of relation "${t.name}" already exists, skipping` });

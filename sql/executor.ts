@@ -28,6 +28,8 @@ export const SCAN_PAGE_ROWS = 1000;
 /** Point reads issued concurrently for IN lists and lookup joins. */
 export const POINT_READS_IN_FLIGHT = 64;
 export const BATCH_ROWS = 256;
+/** Widest integer key range read as point reads instead of a scan of every shard. */
+export const INT_RANGE_POINTS_MAX = 1024;
 
 /** A pending (uncommitted) change to one row, kept by the session's transaction. */
 export interface PendingRow {
@@ -456,7 +458,7 @@ async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx):
       if (!access.lo!.inclusive && a === Number(lo)) a++;
       if (!access.hi!.inclusive && b === Number(hi)) b--;
       if (a > b) return;
-      if (b - a + 1 <= 1024 && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      if (b - a + 1 <= INT_RANGE_POINTS_MAX && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
         const col = table.columns[access.column];
         const keys: { pkey: string; ckey: string }[] = [];
         for (let v = a; v <= b; v++) {

@@ -9,7 +9,7 @@ import {
 } from './datetime.js';
 import { SqlError, SqlState, divisionByZero, outOfRange } from './errors.js';
 import {
-  ceilDec, decAbs, decAdd, decCmp, decDiv, decDivTrunc, decFromBigInt, decFromNumber, decMod, decMul, decNeg, decSign,
+  ceilDec, decAbs, decAdd, decDiv, decDivTrunc, decFromBigInt, decFromNumber, decMod, decMul, decNeg, decSign,
   decSqrt, decToNumber, floorDec, formatDec, parseDec, roundDec, truncDec, type Dec,
 } from './numeric.js';
 import { arrayOf, elemType, formatType, Oid, T, type SqlType } from './types.js';

@@ -54,8 +54,6 @@ interface Step {
   on: BExpr[];
 }
 
-/** Row-count ceiling for an integer partition-key range to become point reads. */
-const INT_RANGE_POINTS_MAX = 1024;
 
 export class Planner implements BinderHost {
   readonly params: Params;
@@ -476,7 +474,7 @@ export class Planner implements BinderHost {
         if (stepConds[k].length) acc = this.filter(acc, stepConds[k]);
         return;
       }
-      acc = this.join(acc, right, s.kind === 'cross' || s.kind === 'first' ? 'inner' : s.kind, stepConds[k], leaves);
+      acc = this.join(acc, right, s.kind === 'cross' || s.kind === 'first' ? 'inner' : s.kind, stepConds[k]);
     });
     return this.filter(acc!, post);
   }
@@ -506,7 +504,7 @@ export class Planner implements BinderHost {
         let acc: Plan | undefined;
         for (const s of sub) {
           const r = this.stepPlan(s, subLeaves.map((l) => ({ ...l, offset: l.offset - offset })));
-          acc = acc ? this.join(acc, r, s.kind === 'first' || s.kind === 'cross' ? 'inner' : s.kind, s.on.map((c) => shiftColumns(c, -offset)), subLeaves.map((l) => ({ ...l, offset: l.offset - offset }))) : r.plan;
+          acc = acc ? this.join(acc, r, s.kind === 'first' || s.kind === 'cross' ? 'inner' : s.kind, s.on.map((c) => shiftColumns(c, -offset))) : r.plan;
         }
         leaves.push({ plan: acc!, offset, width: scope.width - offset, pushed: [], lateral: false });
       } else {
@@ -701,7 +699,7 @@ export class Planner implements BinderHost {
     return this.filter(plan, asyncConds);
   }
 
-  private join(left: Plan, right: { plan: Plan; leaf: Leaf }, kind: 'inner' | 'left' | 'right' | 'full', conds: BExpr[], leaves: Leaf[]): Plan {
+  private join(left: Plan, right: { plan: Plan; leaf: Leaf }, kind: 'inner' | 'left' | 'right' | 'full', conds: BExpr[]): Plan {
     const leaf = right.leaf;
     const width = left.width + right.plan.width;
     if (leaf.lateral) {

@@ -638,11 +638,11 @@ export class Session {
       }
       case 'createTable': case 'createIndex': case 'drop': case 'truncate': case 'alterTable': {
         const dc = this.ddlContext(env, ctx, portal);
-        if (stmt.kind === 'createTable') await createTable(stmt, dc, c.parsed.text);
+        if (stmt.kind === 'createTable') await createTable(stmt, dc);
         else if (stmt.kind === 'createIndex') await createIndex(stmt, dc);
         else if (stmt.kind === 'drop') await drop(stmt, dc);
         else if (stmt.kind === 'truncate') await truncate(stmt, dc);
-        else await alterTable(stmt, dc, c.parsed.text);
+        else await alterTable(stmt, dc);
         return rowsCursor([], c.command);
       }
       case 'listen': case 'unsupported':
