@@ -726,27 +726,32 @@ export class ExprBinder {
     return this.fold(chosen, e.pos);
   }
 
+  /**
+   * PostgreSQL's function resolution (typeconv-func.html): candidates the arguments can
+   * reach by implicit casts; then most exact matches; then most preferred types where a
+   * conversion is needed; then, for unknown literals, the string category.
+   */
   private resolveOverload(name: string, sigs: Signature[], args: BExpr[], pos: number): BExpr {
-    let best: { sig: Signature; cost: number; targets: SqlType[] } | undefined;
-    let ambiguous = false;
+    const candidates: { sig: Signature; m: Match }[] = [];
     for (const s of sigs) {
       const formal: ArgType[] = [...s.args];
       if (s.variadic !== undefined) while (formal.length < args.length) formal.push(s.variadic);
       if (formal.length !== args.length) continue;
-      const r = matchArgs(formal, args);
-      if (!r) continue;
-      if (!best || r.cost < best.cost) {
-        best = { sig: s, cost: r.cost, targets: r.targets };
-        ambiguous = false;
-      } else if (r.cost === best.cost && s.id !== best.sig.id) ambiguous = true;
+      const m = matchArgs(formal, args);
+      if (m) candidates.push({ sig: s, m });
     }
-    if (!best) {
+    if (candidates.length === 0) {
       throw this.err(SqlState.undefinedFunction, `function ${name}(${args.map((a) => formatType(a.t.oid, -1)).join(', ')}) does not exist`, pos, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
     }
-    if (ambiguous && args.some((a) => a.t.oid === Oid.unknown)) {
-      // PostgreSQL prefers the text candidate for unknown literals; our signature order lists it first.
-    }
-    const coerced = args.map((a, i) => this.coerce(a, best!.targets[i], 'implicit', pos));
+    const keepMax = (list: typeof candidates, f: (m: Match) => number): typeof candidates => {
+      const best = Math.max(...list.map((c) => f(c.m)));
+      return list.filter((c) => f(c.m) === best);
+    };
+    let left = keepMax(candidates, (m) => m.exact);
+    left = keepMax(left, (m) => m.preferred);
+    left = keepMax(left, (m) => m.unknownAsText);
+    const best = left[0];
+    const coerced = args.map((a, i) => this.coerce(a, best.m.targets[i], 'implicit', pos));
     const ret = best.sig.ret;
     let t: SqlType;
     if (ret === 'arg0') t = { oid: coerced[0].t.oid, mod: -1 };
@@ -801,12 +806,22 @@ export function typeId(t: SqlType): string {
   }
 }
 
-/** Overload matching: cost 0 exact, 1 unknown literal, 2+ implicit cast; undefined when impossible. */
-function matchArgs(formal: ArgType[], args: BExpr[]): { cost: number; targets: SqlType[] } | undefined {
-  let cost = 0;
-  const targets: SqlType[] = [];
+interface Match {
+  targets: SqlType[];
+  /** Arguments whose type is exactly the parameter's. */
+  exact: number;
+  /** Converted arguments whose target is the preferred type of its category (float8, text, ...). */
+  preferred: number;
+  /** Unknown literals given a string-category parameter. */
+  unknownAsText: number;
+}
+
+const PREFERRED = new Set<number>([Oid.float8, Oid.text, Oid.timestamptz, Oid.bool, Oid.interval, Oid.oid]);
+
+/** Whether the arguments can reach the parameter types, and how well; undefined when impossible. */
+function matchArgs(formal: ArgType[], args: BExpr[]): Match | undefined {
+  const m: Match = { targets: [], exact: 0, preferred: 0, unknownAsText: 0 };
   let poly: SqlType | undefined;
-  // polymorphic element type from anyarray / anyelement arguments
   for (let i = 0; i < formal.length; i++) {
     const f = formal[i], a = args[i].t;
     if (f === 'anyarray' && isArray(a)) poly = poly ?? elemType(a);
@@ -815,48 +830,42 @@ function matchArgs(formal: ArgType[], args: BExpr[]): { cost: number; targets: S
   for (let i = 0; i < formal.length; i++) {
     const f = formal[i], a = args[i].t;
     if (f === 'any') {
-      targets.push(a.oid === Oid.unknown ? T.text : a);
+      m.targets.push(a.oid === Oid.unknown ? T.text : a);
+      m.exact++;
       continue;
     }
     if (f === 'anyarray') {
       if (a.oid === Oid.unknown) {
         if (!poly) return undefined;
-        targets.push(arrayOf(poly));
-        cost += 1;
+        m.targets.push(arrayOf(poly));
         continue;
       }
       if (!isArray(a)) return undefined;
-      targets.push(a);
+      m.targets.push(a);
+      m.exact++;
       continue;
     }
     if (f === 'anyelement' || f === 'anycompatible') {
       const t = poly ?? T.text;
-      if (a.oid === Oid.unknown) cost += 1;
-      else if (a.oid !== t.oid && !castConverter(a, t, 'implicit')) return undefined;
-      targets.push(t);
+      if (a.oid === t.oid) m.exact++;
+      else if (a.oid !== Oid.unknown && !castConverter(a, t, 'implicit')) return undefined;
+      m.targets.push(t);
       continue;
     }
     const ft: SqlType = { oid: f, mod: -1 };
+    m.targets.push(ft);
     if (a.oid === f) {
-      targets.push(ft);
+      m.exact++;
       continue;
     }
     if (a.oid === Oid.unknown) {
-      cost += f === Oid.text ? 1 : 1.5;
-      targets.push(ft);
+      if (category(ft) === 'S') m.unknownAsText++;
       continue;
     }
-    if (isTextLike(a.oid) && isTextLike(f)) {
-      cost += 1;
-      targets.push(ft);
-      continue;
-    }
-    if (!castConverter(a, ft, 'implicit')) return undefined;
-    const ra = numericRank(a.oid), rf = numericRank(f);
-    cost += 2 + (ra !== undefined && rf !== undefined ? (rf - ra) * 0.1 : 0.5);
-    targets.push(ft);
+    if (!(isTextLike(a.oid) && isTextLike(f)) && !castConverter(a, ft, 'implicit')) return undefined;
+    if (PREFERRED.has(f)) m.preferred++;
   }
-  return { cost, targets };
+  return m;
 }
 
 /** Wraps a subquery's plan so its single column has type `t`. */

@@ -7,9 +7,9 @@ import {
   civilParts, formatInterval, intervalAdd, intervalMicros, intervalMul, MICROS_PER_DAY, MICROS_PER_SECOND, parseInterval,
   timestampDiff, timestampPlusInterval, truncTimestamp, daysFromCivil,
 } from './datetime.js';
-import { SqlError, SqlState, divisionByZero, outOfRange } from './errors.js';
+import { SqlError, SqlState, divisionByZero } from './errors.js';
 import {
-  ceilDec, decAbs, decAdd, decDiv, decDivTrunc, decFromBigInt, decFromNumber, decMod, decMul, decNeg, decSign,
+  ceilDec, decAbs, decAdd, decDiv, decExp, decLn, decPower, decDivTrunc, decFromBigInt, decMod, decMul, decNeg, decSign,
   decSqrt, decToNumber, floorDec, formatDec, parseDec, roundDec, truncDec, type Dec,
 } from './numeric.js';
 import { arrayOf, elemType, formatType, Oid, T, type SqlType } from './types.js';
@@ -189,22 +189,7 @@ def('^:float8', ([a, b]) => {
   if (x < 0 && !Number.isInteger(y)) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'a negative number raised to a non-integer power yields a complex result');
   return floatCheck(Math.pow(x, y), x, y);
 });
-def('^:numeric', ([a, b]) => {
-  const x = dec(a), y = dec(b);
-  if (x.n === 0n && y.n < 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'zero raised to a negative power is undefined');
-  if (y.s === 0 || y.n % 10n ** BigInt(y.s) === 0n) {
-    const e = y.s === 0 ? y.n : y.n / 10n ** BigInt(y.s);
-    if (e >= 0n && e <= 10000n) {
-      let r: Dec = { n: 1n, s: 0 };
-      for (let i = 0n; i < e; i++) r = decMul(r, x);
-      // PostgreSQL keeps at least 16 significant digits' scale for power results
-      return formatDec(roundDec(r, Math.max(r.s, 16)));
-    }
-  }
-  const v = Math.pow(decToNumber(x), decToNumber(y));
-  if (!Number.isFinite(v)) throw outOfRange('numeric');
-  return formatDec(roundDec(decFromNumber(v), 16));
-});
+def('^:numeric', ([a, b]) => formatDec(decPower(dec(a), dec(b))));
 
 // date and time arithmetic
 def('+:date_int', ([a, b]) => num(a) + num(b));
@@ -397,6 +382,12 @@ for (const name of ['power', 'pow']) {
   fn(name, [Oid.numeric, Oid.numeric], T.numeric, FUNCTIONS.get('^:numeric')!.impl, { id: 'power:numeric' });
 }
 fn('exp', [Oid.float8], T.float8, ([a]) => floatCheck(Math.exp(num(a)), num(a), 0));
+fn('exp', [Oid.numeric], T.numeric, ([a]) => formatDec(decExp(dec(a))));
+fn('ln', [Oid.numeric], T.numeric, ([a]) => formatDec(decLn(dec(a))));
+fn('log', [Oid.numeric, Oid.numeric], T.numeric, ([b, x]) => {
+  const lb = decLn(dec(b)), lx = decLn(dec(x));
+  return formatDec(decDiv(lx, lb));
+});
 fn('ln', [Oid.float8], T.float8, ([a]) => {
   if (num(a) <= 0) throw new SqlError(SqlState.invalidArgumentForPowerFunction, num(a) === 0 ? 'cannot take logarithm of zero' : 'cannot take logarithm of a negative number');
   return Math.log(num(a));
@@ -434,9 +425,12 @@ fn('character_length', [TXT], T.int4, ([a]) => charLength(str(a)), { id: 'length
 fn('octet_length', [TXT], T.int4, ([a]) => Buffer.byteLength(str(a)));
 fn('octet_length', [Oid.bytea], T.int4, ([a]) => (a as Uint8Array).length, { id: 'length:bytea' });
 fn('bit_length', [TXT], T.int4, ([a]) => Buffer.byteLength(str(a)) * 8);
-fn('lower', [TXT], T.text, ([a]) => str(a).toLowerCase());
-fn('upper', [TXT], T.text, ([a]) => str(a).toUpperCase());
-fn('initcap', [TXT], T.text, ([a]) => str(a).toLowerCase().replace(/(^|[^a-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
+// The database's LC_CTYPE is C: case mapping changes ASCII letters only, as in PostgreSQL.
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+const asciiUpper = (s: string): string => s.replace(/[a-z]/g, (c) => c.toUpperCase());
+fn('lower', [TXT], T.text, ([a]) => asciiLower(str(a)));
+fn('upper', [TXT], T.text, ([a]) => asciiUpper(str(a)));
+fn('initcap', [TXT], T.text, ([a]) => asciiLower(str(a)).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
 function substr(s: string, from: number, len?: number): string {
   // PostgreSQL: characters from position `from` (1-based, may be <= 0), `len` characters of the window.
   if (len !== undefined && len < 0) throw new SqlError(SqlState.substringError, 'negative substring length not allowed');
@@ -754,12 +748,13 @@ fn('current_user', [], T.name, (_a, ctx) => sess(ctx).user, S);
 fn('session_user', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
 fn('user', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
 fn('current_role', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
-fn('current_schema', [], T.name, (_a, ctx) => sess(ctx).searchPath.find((s) => s !== 'pg_catalog') ?? 'public', S);
+const EXISTING_SCHEMAS = new Set(['public', 'pg_catalog', 'information_schema']);
+fn('current_schema', [], T.name, (_a, ctx) => sess(ctx).searchPath.find((s) => EXISTING_SCHEMAS.has(s) && s !== 'pg_catalog') ?? null, { ...S, strict: false });
 fn('current_database', [], T.name, (_a, ctx) => sess(ctx).database, S);
 fn('current_catalog', [], T.name, (_a, ctx) => sess(ctx).database, { ...S, id: 'current_database()' });
 fn('current_schemas', [Oid.bool], T.nameArray, ([implicit], ctx) => {
   // only schemas that exist, as PostgreSQL reports them
-  const path = sess(ctx).searchPath.filter((s) => s === 'public' || s === 'pg_catalog' || s === 'information_schema');
+  const path = sess(ctx).searchPath.filter((s) => EXISTING_SCHEMAS.has(s));
   return implicit && !path.includes('pg_catalog') ? ['pg_catalog', ...path] : path;
 }, S);
 fn('version', [], T.text, () => 'PostgreSQL 15.20 (Tessera 0.1) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit', S);

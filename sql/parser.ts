@@ -892,7 +892,10 @@ export class Parser {
     if (SPECIAL_FUNCS.has(t.value) && !this.isPunct('.', 1)) {
       this.next();
       let args: Expr[] = [];
-      if ((t.value === 'current_timestamp' || t.value === 'current_time' || t.value === 'localtimestamp' || t.value === 'localtime') && this.isPunct('(')) {
+      if (this.isPunct('(') && this.isPunct(')', 1) && (t.value === 'current_schema' || t.value === 'current_catalog')) {
+        this.next();
+        this.next();
+      } else if ((t.value === 'current_timestamp' || t.value === 'current_time' || t.value === 'localtimestamp' || t.value === 'localtime') && this.isPunct('(')) {
         this.next();
         args = [this.expr()];
         this.expectPunct(')');
@@ -1752,6 +1755,13 @@ export class Parser {
 /** Parses a query string into statements (an empty string gives none). */
 export function parseSql(sql: string): ParsedStatement[] {
   return new Parser(sql).parseScript();
+}
+
+/** Parses a type name (regtype input). */
+export function parseTypeName(text: string): import('./ast.js').TypeName {
+  const p = new Parser(text);
+  const t = p.typeName();
+  return t;
 }
 
 /** Parses one expression (column DEFAULT text stored in the catalog). */

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { outputValue, SqlError, type Session } from '../../sql/index.js';
 import { openSqlNode, type SqlNode } from './helpers.js';
 
@@ -140,6 +140,7 @@ for (const shards of [1, 3]) {
         const sessions = new Map<string, Session>();
         let current = node.sql.session({ user: 'postgres', database: 'test' });
         sessions.set('default', current);
+        const failures: string[] = [];
         for (const b of blocks) {
           if (b.kind === 'session') {
             let s = sessions.get(b.arg);
@@ -147,11 +148,15 @@ for (const shards of [1, 3]) {
             current = s;
             continue;
           }
-          await runBlock(b, current, `${file}:${b.line}`);
+          try {
+            await runBlock(b, current, `${file}:${b.line}`);
+          } catch (e) {
+            failures.push(e instanceof Error ? e.message : String(e));
+          }
         }
         for (const s of sessions.values()) await s.close();
         await node.close();
-        expect(true).toBe(true);
+        if (failures.length) throw new Error(`${failures.length} failure(s)\n\n${failures.join('\n\n')}`);
       });
     }
   });
