@@ -31,6 +31,7 @@ export const SqlState = {
   noActiveSqlTransaction: '25P01',
   inFailedSqlTransaction: '25P02',
   invalidTransactionState: '25000',
+  invalidSavepointSpecification: '3B001',
   invalidCursorName: '34000',
   syntaxError: '42601',
   insufficientPrivilege: '42501',

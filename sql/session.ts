@@ -552,8 +552,17 @@ export class Session {
         }
         return rowsCursor([], 'ROLLBACK');
       }
-      case 'savepoint':
-        throw new SqlError(SqlState.featureNotSupported, 'savepoints are not supported');
+      case 'savepoint': {
+        if (this.state === 'idle') throw new SqlError(SqlState.noActiveSqlTransaction, `${stmt.op === 'savepoint' ? 'SAVEPOINT' : stmt.op === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`);
+        const txn = this.txn!;
+        if (stmt.op === 'savepoint') txn.savepoint(stmt.name);
+        else if (stmt.op === 'release') txn.release(stmt.name);
+        else {
+          for (const s of txn.rollbackTo(stmt.name)) await this.sql.engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
+          this.state = 'block';
+        }
+        return rowsCursor([], c.command);
+      }
       case 'setTransaction':
         if (this.state === 'idle') portal.notices.push({ severity: 'WARNING', code: SqlState.noActiveSqlTransaction, message: 'SET TRANSACTION can only be used in transaction blocks' });
         return rowsCursor([], 'SET');

@@ -33,8 +33,20 @@ export interface Shadow {
   table: SqlTable;
 }
 
+interface Savepoint {
+  name: string;
+  pending: Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>;
+  shadows: Map<string, Shadow>;
+  rowCount: number;
+}
+
+function clonePending(p: PendingRow): PendingRow {
+  return { ...p, values: new Map(p.values), deltas: new Map([...p.deltas].map(([k, v]) => [k, [...v]])) };
+}
+
 export class Transaction implements TxnOverlay {
-  private readonly pending = new Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>();
+  private pending = new Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>();
+  private readonly savepoints: Savepoint[] = [];
   /** Tables truncated in this transaction, by SQL name. */
   readonly shadows = new Map<string, Shadow>();
   private rowCount = 0;
@@ -81,6 +93,35 @@ export class Transaction implements TxnOverlay {
 
   get empty(): boolean {
     return this.rowCount === 0 && this.shadows.size === 0;
+  }
+
+  /** SAVEPOINT: remembers the buffered state (a copy: savepoints cost O(changed rows)). */
+  savepoint(name: string): void {
+    const pending = new Map([...this.pending].map(([id, t]) => [id, { table: t.table, rows: new Map([...t.rows].map(([k, r]) => [k, clonePending(r)])) }]));
+    this.savepoints.push({ name, pending, shadows: new Map(this.shadows), rowCount: this.rowCount });
+  }
+
+  private find(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i].name === name) return i;
+    throw new SqlError(SqlState.invalidSavepointSpecification, `savepoint "${name}" does not exist`);
+  }
+
+  /** RELEASE SAVEPOINT: forgets it and every later one, keeping the changes. */
+  release(name: string): void {
+    this.savepoints.length = this.find(name);
+  }
+
+  /** ROLLBACK TO SAVEPOINT: back to the state it remembered; later savepoints are gone, it stays. Returns shadows to drop. */
+  rollbackTo(name: string): Shadow[] {
+    const i = this.find(name);
+    const sp = this.savepoints[i];
+    this.savepoints.length = i + 1;
+    const dropped = [...this.shadows.values()].filter((s) => sp.shadows.get(s.name)?.shadowName !== s.shadowName);
+    this.pending = new Map([...sp.pending].map(([id, t]) => [id, { table: t.table, rows: new Map([...t.rows].map(([k, r]) => [k, clonePending(r)])) }]));
+    this.shadows.clear();
+    for (const [k, v] of sp.shadows) this.shadows.set(k, v);
+    this.rowCount = sp.rowCount;
+    return dropped;
   }
 
   /** Applies the transaction. Shadows are swapped in first, then rows with one timestamp, then deltas. */
@@ -132,7 +173,10 @@ export class Transaction implements TxnOverlay {
 
   /** Drops the shadows of a rolled-back transaction. */
   async rollback(engine: Engine): Promise<void> {
-    for (const s of this.shadows.values()) {
+    const all = new Map<string, Shadow>();
+    for (const s of this.shadows.values()) all.set(s.shadowName, s);
+    for (const sp of this.savepoints) for (const s of sp.shadows.values()) all.set(s.shadowName, s);
+    for (const s of all.values()) {
       await engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
     }
   }
