@@ -601,7 +601,7 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
     }
     const args: UpdateArgs = {
       ...shape,
-      where: plan.where ? specialize(plan.where, ctx) : null,
+      where: plan.where && isShippable(plan.where) ? specialize(plan.where, ctx) : null,
       sets: plan.sets.map(([i, e]) => [i, specialize(e, ctx)]),
       nowMicros: ctx.nowMicros,
     };

@@ -17,10 +17,10 @@ import { FUNCTIONS, type EvalCtx } from './functions.js';
 import type { CatalogEnv } from './pgcatalog.js';
 import type { Access, AggCall, AsyncSpec, Plan, SortKey } from './plan.js';
 import { type SqlTable } from './schema.js';
-import { parseDec, formatDec, roundDec, decCmp, decAdd } from './numeric.js';
+import { parseDec, formatDec, decCmp, decAdd } from './numeric.js';
 import { civilFromDays, parseInterval, timestampPlusInterval } from './datetime.js';
-import { Oid, numericPrecisionScale, T, type SqlType } from './types.js';
-import { comparator, groupKey, normalize, type SqlValue } from './values.js';
+import { Oid, T, type SqlType } from './types.js';
+import { comparator, groupKey, storedValue, type SqlValue } from './values.js';
 
 export const ROWS_IN_MEMORY_MAX = 2_000_000;
 /** Rows per engine scan page. */
@@ -90,19 +90,11 @@ const decoders = new WeakMap<SqlTable, Decoder>();
 export function decoder(table: SqlTable): Decoder {
   let d = decoders.get(table);
   if (d) return d;
-  const cols = table.columns.map((c) => {
-    const ps = c.type.oid === Oid.numeric ? numericPrecisionScale(c.type.mod) : undefined;
-    return { name: c.name, type: c.type, scale: ps?.scale };
-  });
+  const cols = table.columns.map((c) => ({ name: c.name, type: c.type }));
   d = (live) => {
     const v = live.values;
     const row = new Array<SqlValue>(cols.length);
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i];
-      let x = normalize(v[c.name], c.type);
-      if (c.scale !== undefined && typeof x === 'string') x = formatDec(roundDec(parseDec(x), c.scale));
-      row[i] = x;
-    }
+    for (let i = 0; i < cols.length; i++) row[i] = storedValue(v[cols[i].name], cols[i].type);
     return row;
   };
   decoders.set(table, d);

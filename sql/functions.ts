@@ -54,6 +54,8 @@ export interface FnDef {
   strict?: boolean;
   /** Needs the session (user, catalog, clock): never runs inside a shard. */
   session?: boolean;
+  /** A new value on every call (random(), clock_timestamp()): never folded into a constant. */
+  volatile?: boolean;
 }
 
 export const FUNCTIONS = new Map<string, FnDef>();
@@ -402,7 +404,7 @@ fn('degrees', [Oid.float8], T.float8, ([a]) => (num(a) * 180) / Math.PI);
 fn('radians', [Oid.float8], T.float8, ([a]) => (num(a) * Math.PI) / 180);
 for (const f of ['sin', 'cos', 'tan', 'asin', 'acos', 'atan'] as const) fn(f, [Oid.float8], T.float8, ([a]) => Math[f](num(a)));
 fn('atan2', [Oid.float8, Oid.float8], T.float8, ([a, b]) => Math.atan2(num(a), num(b)));
-fn('random', [], T.float8, (_a, ctx) => (ctx.random ?? Math.random)(), { session: true });
+fn('random', [], T.float8, (_a, ctx) => (ctx.random ?? Math.random)(), { session: true, volatile: true });
 fn('gcd', [Oid.int8, Oid.int8], T.int8, ([a, b]) => {
   let x = big(a) < 0n ? -big(a) : big(a), y = big(b) < 0n ? -big(b) : big(b);
   while (y) [x, y] = [y, x % y];
@@ -592,7 +594,7 @@ fn('current_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session
 fn('current_timestamp', [Oid.int4], T.timestamptz, ([p], ctx) => roundMicros(ctx.nowMicros, num(p)), { session: true, id: 'current_timestamp(p)' });
 fn('transaction_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session: true, id: 'now()' });
 fn('statement_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session: true, id: 'now()' });
-fn('clock_timestamp', [], T.timestamptz, () => Date.now() * 1000, { session: true });
+fn('clock_timestamp', [], T.timestamptz, () => Date.now() * 1000, { session: true, volatile: true });
 fn('localtimestamp', [], T.timestamp, (_a, ctx) => ctx.nowMicros, { session: true });
 fn('localtimestamp', [Oid.int4], T.timestamp, ([p], ctx) => roundMicros(ctx.nowMicros, num(p)), { session: true, id: 'localtimestamp(p)' });
 fn('current_date', [], T.date, (_a, ctx) => Math.floor(ctx.nowMicros / MICROS_PER_DAY), { session: true });
@@ -692,8 +694,8 @@ fn('array_to_string', ['anyarray', TXT, TXT], T.text, ([a, d, n], _c, _r, ts) =>
 
 // ---- misc ----
 
-fn('gen_random_uuid', [], T.uuid, () => randomUuid(), { session: true });
-fn('uuid_generate_v4', [], T.uuid, () => randomUuid(), { session: true, id: 'gen_random_uuid()' });
+fn('gen_random_uuid', [], T.uuid, () => randomUuid(), { session: true, volatile: true });
+fn('uuid_generate_v4', [], T.uuid, () => randomUuid(), { session: true, volatile: true, id: 'gen_random_uuid()' });
 function randomUuid(): string {
   return randomUUID();
 }

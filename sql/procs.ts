@@ -11,7 +11,7 @@ import type { Cell, LiveRow, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState, type SqlErrorData } from './errors.js';
 import { compile, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
-import { normalize, type SqlValue } from './values.js';
+import { storedValue, type SqlValue } from './values.js';
 
 export const PROC = {
   filter: 'sql.filter',
@@ -98,7 +98,7 @@ function toRow(live: LiveRow, cols: ColSpec[] | [string, number, number][]): Row
   const row = new Array<SqlValue>(cols.length);
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i];
-    row[i] = normalize(live.values[c[0]], { oid: c[1], mod: c[2] });
+    row[i] = storedValue(live.values[c[0]], { oid: c[1], mod: c[2] });
   }
   return row;
 }

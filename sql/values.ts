@@ -769,6 +769,19 @@ export function normalize(v: unknown, t: SqlType): SqlValue {
   }
 }
 
+/**
+ * A value read from the engine in its SQL representation: normalize(), plus numeric(p, s)
+ * key columns (whose key encoding drops trailing zeros) shown at the column's scale.
+ */
+export function storedValue(v: unknown, t: SqlType): SqlValue {
+  const x = normalize(v, t);
+  if (t.oid === Oid.numeric && t.mod >= 4 && typeof x === 'string') {
+    const ps = numericPrecisionScale(t.mod)!;
+    return formatDec(roundDec(parseDec(x), ps.scale));
+  }
+  return x;
+}
+
 /** Coerces a parameter value supplied by a client (strings are text-format input). */
 export function coerceParam(v: unknown, t: SqlType, cat?: CastCatalog): SqlValue {
   if (v === null || v === undefined) return null;
