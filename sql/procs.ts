@@ -61,6 +61,9 @@ export interface DeleteArgs extends RowShape {
 
 export interface DeltaArgs extends RowShape {
   deltas: [number, string, SqlValue][];
+  /** Batch-log id: the step leaves a marker cell so a replay of the batch applies it once. */
+  batch?: string;
+  markerTtlMs?: number;
 }
 
 export type RmwResult =
@@ -207,6 +210,8 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
     const a = raw as DeltaArgs;
     if (!live) return { mutations: [], result: { s: 'none' } };
     const row = toRow(live, a.cols);
+    const marker = a.batch !== undefined ? `tessera$b:${a.batch}` : undefined;
+    if (marker !== undefined && live.values[marker] !== undefined) return { mutations: [], result: { s: 'upd', row } };
     const changed = new Set<number>();
     for (const [i, fn, d] of a.deltas) {
       const def = FUNCTIONS.get(fn);
@@ -214,7 +219,9 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
       row[i] = row[i] === null || d === null ? null : def.impl([row[i], d], evalCtx(0), { oid: a.cols[i][1], mod: -1 }, []);
       changed.add(i);
     }
-    return { mutations: [mutation(ctx, { cells: cellsOf(a, row, ctx.ts, ctx.w, changed) })], result: { s: 'upd', row } };
+    const cells = cellsOf(a, row, ctx.ts, ctx.w, changed);
+    if (marker !== undefined) cells[marker] = { ts: ctx.ts, w: ctx.w, v: true, exp: ctx.nowMs + (a.markerTtlMs ?? 0) };
+    return { mutations: [mutation(ctx, { cells })], result: { s: 'upd', row } };
   }));
 
   procs.registerRmw(PROC.nextval, (live, raw, ctx) => {

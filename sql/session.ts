@@ -8,6 +8,7 @@ import { SchemaError } from '../engine/catalog.js';
 import { systemClock, type Clock } from '../engine/hlc.js';
 import type { ProcRegistry } from '../engine/procs.js';
 import type { ParsedStatement, Statement } from './ast.js';
+import { BatchLog } from './batchlog.js';
 import { copyIn, copyOutLines, type CopyInSink } from './copy.js';
 import { alterTable, createIndex, createTable, drop, schemaError, truncate, type DdlContext, type Notice } from './ddl.js';
 import { planDelete, planInsert, planUpdate, runDelete, runInsert, runUpdate, type DmlContext, type DmlPlan } from './dml.js';
@@ -200,6 +201,14 @@ export class SqlEngine {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.rowIdEpoch = engine.now();
+  }
+
+  /**
+   * Re-applies transactions a crash interrupted during COMMIT (the batch log). Call once
+   * at process start, before serving; returns how many batches were replayed.
+   */
+  recover(opts: { allWriters?: boolean } = {}): Promise<number> {
+    return new BatchLog(this.engine).replay(opts);
   }
 
   /** A new session (one per client connection). */

@@ -9,14 +9,15 @@
 //   - uniqueness is checked when a statement runs against committed data plus this
 //     transaction's writes, not again at COMMIT: a concurrent insert of the same key
 //     in between resolves by last-write-wins.
-// Not yet: a durable batch log, so a crash during COMMIT can leave some shards' part
-// applied and others' not.
+//   - a COMMIT that touches several shards writes the batch to the batch log first
+//     (batchlog.ts), so after a crash it is replayed whole.
 
 import type { Engine } from '../engine/engine.js';
 import type { Cell, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState } from './errors.js';
 import type { PendingRow, TxnOverlay } from './executor.js';
-import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
+import { BatchLog, type DeltaRequest } from './batchlog.js';
+import { PROC, type RmwResult } from './procs.js';
 import type { SqlTable } from './schema.js';
 import type { SqlValue } from './values.js';
 
@@ -132,7 +133,7 @@ export class Transaction implements TxnOverlay {
     const ts = engine.now();
     const w = engine.writerId;
     const mutations: Mutation[] = [];
-    const deltas: { table: number; pkey: string; ckey: string; args: DeltaArgs }[] = [];
+    const deltas: DeltaRequest[] = [];
     for (const [tableId, { table, rows }] of this.pending) {
       if (!engine.catalog.tableById(tableId)) continue; // dropped meanwhile
       const keys = new Set(table.keyColumns);
@@ -163,6 +164,15 @@ export class Transaction implements TxnOverlay {
           });
         }
       }
+    }
+    const shards = new Set([...mutations.map((m) => engine.shardOf(m.pkey)), ...deltas.map((d) => engine.shardOf(d.pkey))]);
+    if (shards.size > 1 || deltas.length > 1 || (deltas.length > 0 && mutations.length > 0)) {
+      // several shards: log the batch durably first so a crash cannot apply only part of it
+      const log = new BatchLog(engine);
+      const id = await log.write(mutations, deltas);
+      await log.apply(id, mutations, deltas);
+      await log.remove(id);
+      return;
     }
     if (mutations.length) await engine.apply(mutations);
     for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
