@@ -3,8 +3,8 @@
 // deltas) is written durably to tessera$batchlog first, then applied to each shard,
 // then the log entry is removed. After a crash, replay() applies every entry left
 // behind again. Mutations carry fixed timestamps, so applying them twice is a no-op;
-// each delta read-modify-write leaves a marker cell (expiring after a week) in the row
-// it changed, so a replayed delta is applied at most once.
+// each delta read-modify-write records the batch id in the row it changed (the last 64
+// ids, procs.ts APPLIED_BATCHES), so a replayed delta is applied at most once.
 
 import { decode, encode } from '../engine/codec.js';
 import type { Engine } from '../engine/engine.js';
@@ -13,8 +13,6 @@ import { SqlError } from './errors.js';
 import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
 
 export const BATCHLOG_TABLE = 'tessera$batchlog';
-/** How long a delta's applied-marker cell lives in the row it changed. */
-export const DELTA_MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Delta read-modify-writes issued concurrently. */
 const DELTAS_IN_FLIGHT = 64;
 
@@ -72,14 +70,21 @@ export class BatchLog {
     await this.engine.apply([{ ...this.key(tableId, id), row: { del: { ts: this.engine.now(), w: this.engine.writerId } } }]);
   }
 
-  /** Applies a batch: mutations, then deltas (each at most once per batch id). */
+  /**
+   * Applies a batch: mutations and deltas (each at most once per batch id) in parallel —
+   * a row's buffered values and its deltas are always different columns.
+   */
   async apply(id: string, mutations: Mutation[], deltas: DeltaRequest[]): Promise<void> {
-    if (mutations.length) await this.engine.apply(mutations);
-    for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
-      const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => this.engine.rmw({
-        table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id, markerTtlMs: DELTA_MARKER_TTL_MS },
-      }) as Promise<RmwResult>));
-      for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+    const applied = mutations.length ? this.engine.apply(mutations) : Promise.resolve();
+    try {
+      for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
+        const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => this.engine.rmw({
+          table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id },
+        }) as Promise<RmwResult>));
+        for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+      }
+    } finally {
+      await applied;
     }
   }
 

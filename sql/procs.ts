@@ -13,6 +13,11 @@ import { compile, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
 import { storedValue, type SqlValue } from './values.js';
 
+/** Cell holding the ids of the last batches whose deltas were applied to a row. */
+export const APPLIED_BATCHES = 'tessera$batches';
+/** Batch ids remembered per row; a crashed batch is replayed at start-up, well within this. */
+export const APPLIED_BATCHES_MAX = 64;
+
 export const PROC = {
   filter: 'sql.filter',
   insert: 'sql.insert',
@@ -61,9 +66,8 @@ export interface DeleteArgs extends RowShape {
 
 export interface DeltaArgs extends RowShape {
   deltas: [number, string, SqlValue][];
-  /** Batch-log id: the step leaves a marker cell so a replay of the batch applies it once. */
+  /** Batch-log id: remembered in the row so a replay of the batch applies it once. */
   batch?: string;
-  markerTtlMs?: number;
 }
 
 export type RmwResult =
@@ -210,8 +214,9 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
     const a = raw as DeltaArgs;
     if (!live) return { mutations: [], result: { s: 'none' } };
     const row = toRow(live, a.cols);
-    const marker = a.batch !== undefined ? `tessera$b:${a.batch}` : undefined;
-    if (marker !== undefined && live.values[marker] !== undefined) return { mutations: [], result: { s: 'upd', row } };
+    // Batches applied to this row recently (bounded): a replayed batch is recognised and skipped.
+    const seen = Array.isArray(live.values[APPLIED_BATCHES]) ? (live.values[APPLIED_BATCHES] as string[]) : [];
+    if (a.batch !== undefined && seen.includes(a.batch)) return { mutations: [], result: { s: 'upd', row } };
     const changed = new Set<number>();
     for (const [i, fn, d] of a.deltas) {
       const def = FUNCTIONS.get(fn);
@@ -220,7 +225,7 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
       changed.add(i);
     }
     const cells = cellsOf(a, row, ctx.ts, ctx.w, changed);
-    if (marker !== undefined) cells[marker] = { ts: ctx.ts, w: ctx.w, v: true, exp: ctx.nowMs + (a.markerTtlMs ?? 0) };
+    if (a.batch !== undefined) cells[APPLIED_BATCHES] = { ts: ctx.ts, w: ctx.w, v: [...seen.slice(-(APPLIED_BATCHES_MAX - 1)), a.batch] };
     return { mutations: [mutation(ctx, { cells })], result: { s: 'upd', row } };
   }));
 

@@ -171,7 +171,8 @@ export class Transaction implements TxnOverlay {
       const log = new BatchLog(engine);
       const id = await log.write(mutations, deltas);
       await log.apply(id, mutations, deltas);
-      await log.remove(id);
+      // Not awaited: a lost removal only means a harmless (idempotent) replay.
+      void log.remove(id).catch(() => undefined);
       return;
     }
     if (mutations.length) await engine.apply(mutations);
