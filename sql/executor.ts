@@ -693,20 +693,29 @@ async function* runJoin(p: Plan & { node: 'join' }, env: ExecEnv, ctx: EvalCtx):
   const leftWidth = p.left.width;
   const nullsRight = new Array<SqlValue>(rightWidth).fill(null);
   if (p.lateral) {
+    // The right side runs once per left row; the rows of a batch run concurrently
+    // (lookup joins become parallel point reads).
+    const rightRowsOf = async (l: Row): Promise<Row[]> => {
+      const rctx: EvalCtx = { ...ctx, outer: [l, ...ctx.outer] };
+      const rows: Row[] = [];
+      for await (const rb of run(p.right, env, rctx)) rows.push(...rb);
+      return rows;
+    };
     for await (const batch of run(p.left, env, ctx)) {
       const out: Row[] = [];
-      for (const l of batch) {
-        const rctx: EvalCtx = { ...ctx, outer: [l, ...ctx.outer] };
-        let matched = false;
-        for await (const rb of run(p.right, env, rctx)) {
-          for (const r of rb) {
+      for (let i = 0; i < batch.length; i += POINT_READS_IN_FLIGHT) {
+        const chunk = batch.slice(i, i + POINT_READS_IN_FLIGHT);
+        const rights = await Promise.all(chunk.map(rightRowsOf));
+        chunk.forEach((l, k) => {
+          let matched = false;
+          for (const r of rights[k]) {
             const row = [...l, ...r];
             if (cond && cond(row, ctx) !== true) continue;
             matched = true;
             out.push(row);
           }
-        }
-        if (!matched && p.kind === 'left') out.push([...l, ...nullsRight]);
+          if (!matched && p.kind === 'left') out.push([...l, ...nullsRight]);
+        });
       }
       if (out.length) yield out;
     }
