@@ -51,7 +51,12 @@ function walk(p: Plan, depth: number, out: string[]): void {
     case 'values': line(`Values Scan (${p.rows.length} rows)`); return;
     case 'srf': line(`Function Scan on ${p.fn.split(':')[0]}`); return;
     case 'filter': line('Filter'); detail(exprText(p.pred)); walk(p.input, depth + 1, out); return;
-    case 'project': line(p.srf ? 'ProjectSet' : 'Project'); walk(p.input, depth + 1, out); return;
+    case 'project':
+      // projections compute columns; only a set-returning one changes the row count
+      if (!p.srf) return walk(p.input, depth, out);
+      line('ProjectSet');
+      walk(p.input, depth + 1, out);
+      return;
     case 'join': {
       const kind = p.kind === 'inner' ? '' : ` ${p.kind[0].toUpperCase()}${p.kind.slice(1)}`;
       line(p.lateral ? `Nested Loop${kind} (per left row)` : p.leftKeys.length ? `Hash${kind} Join` : `Nested Loop${kind}`);

@@ -640,12 +640,18 @@ export class Session {
           const sink = await copyIn(stmt, this.copyContext(env, ctx));
           return { next: async () => null, tag: () => `COPY ${sink.rowCount}`, copyIn: sink };
         }
-        const { columns, lines } = copyOutLines(stmt, c.query, this.copyContext(env, ctx));
+        const { columns, header, lines } = copyOutLines(stmt, c.query, this.copyContext(env, ctx));
         let count = 0;
+        let pendingHeader = header;
         const it = lines[Symbol.asyncIterator]();
         return {
           copyOutColumns: columns,
           next: async () => {
+            if (pendingHeader !== undefined) {
+              const h = pendingHeader;
+              pendingHeader = undefined;
+              return [[h]];
+            }
             const r = await it.next();
             if (r.done) return null;
             count += r.value.length;
