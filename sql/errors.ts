@@ -56,6 +56,7 @@ export const SqlState = {
   groupingError: '42803',
   invalidColumnReference: '42P10',
   invalidTableDefinition: '42P16',
+  invalidRecursion: '42P19',
   indeterminateDatatype: '42P18',
   wrongObjectType: '42809',
   invalidParameterCount: '08P01',

@@ -225,6 +225,12 @@ export async function* run(p: Plan, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<
       for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
       return;
     }
+    case 'recursive': yield* runRecursive(p, env, ctx); return;
+    case 'worktable': {
+      const rows = (env.cache.get(`wt:${p.id}`) as Row[] | undefined) ?? [];
+      for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
+      return;
+    }
     case 'async': {
       for await (const batch of run(p.input, env, ctx)) {
         const out: Row[] = [];
@@ -882,6 +888,31 @@ async function* runSort(p: Plan & { node: 'sort' }, env: ExecEnv, ctx: EvalCtx):
   items.sort(order);
   if (keep < items.length) items = items.slice(0, keep);
   for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS).map((x) => x.r);
+}
+
+// ---- recursive CTEs ----
+
+async function* runRecursive(p: Plan & { node: 'recursive' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
+  const seen = p.all ? undefined : new Set<string>();
+  const key = (r: Row): string => r.map((v, i) => groupKey(v, p.types[i])).join('\u0001');
+  let total = 0;
+  const fresh = (rows: Row[]): Row[] => {
+    const out = seen ? rows.filter((r) => {
+      const k = key(r);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    }) : rows;
+    total += out.length;
+    if (total > ROWS_IN_MEMORY_MAX) throw limitError('WITH RECURSIVE');
+    return out;
+  };
+  let working = fresh(await collect(p.init, env, ctx));
+  while (working.length) {
+    for (let i = 0; i < working.length; i += BATCH_ROWS) yield working.slice(i, i + BATCH_ROWS);
+    env.cache.set(`wt:${p.id}`, working);
+    working = fresh(await collect(p.step, env, ctx));
+  }
 }
 
 // ---- set operations ----

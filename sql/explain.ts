@@ -71,6 +71,8 @@ function walk(p: Plan, depth: number, out: string[]): void {
     case 'limit': line('Limit'); walk(p.input, depth + 1, out); return;
     case 'setop': line(`${p.op[0].toUpperCase()}${p.op.slice(1)}${p.all ? ' All' : ''}`); walk(p.left, depth + 1, out); walk(p.right, depth + 1, out); return;
     case 'cte': line(`CTE Scan (${p.id})`); walk(p.plan, depth + 1, out); return;
+    case 'recursive': line('Recursive Union'); walk(p.init, depth + 1, out); walk(p.step, depth + 1, out); return;
+    case 'worktable': line('WorkTable Scan'); return;
     case 'async': line(`SubPlan x${p.specs.length}`); walk(p.input, depth + 1, out); return;
   }
 }

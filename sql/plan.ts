@@ -70,6 +70,10 @@ export type Plan =
   | { node: 'limit'; input: Plan; limit: BExpr | null; offset: BExpr | null; width: number }
   | { node: 'setop'; op: 'union' | 'intersect' | 'except'; all: boolean; left: Plan; right: Plan; types: SqlType[]; width: number }
   | { node: 'cte'; id: number; plan: Plan; width: number }
+  /** WITH RECURSIVE: init rows, then step repeated over the previous round's rows (the work table) until none are new. */
+  | { node: 'recursive'; id: number; init: Plan; step: Plan; all: boolean; types: SqlType[]; width: number }
+  /** The rows of the previous round of a recursive CTE. */
+  | { node: 'worktable'; id: number; width: number }
   /** Resolves async specs (subqueries) for each input row and appends their values as columns. */
   | { node: 'async'; input: Plan; specs: AsyncSpec[]; width: number };
 

@@ -34,6 +34,8 @@ interface CteDef {
   id: number;
   plan: Plan;
   columns: OutputColumn[];
+  /** The work table of a recursive CTE being planned: read directly, never cached. */
+  worktable?: boolean;
 }
 
 interface Leaf {
@@ -127,7 +129,10 @@ export class Planner implements BinderHost {
     const frame = new Map<string, CteDef>();
     this.cteFrames.push(frame);
     for (const cte of ctes) {
-      if (recursive && referencesName(cte.query, cte.name)) throw new SqlError(SqlState.featureNotSupported, 'WITH RECURSIVE is not supported', { position: cte.pos + 1 });
+      if (recursive && referencesName(cte.query, cte.name)) {
+        frame.set(cte.name, this.planRecursiveCte(cte, frame, parent));
+        continue;
+      }
       const q = this.planSelect(cte.query, parent);
       let columns = q.columns;
       if (cte.columns) {
@@ -136,6 +141,33 @@ export class Planner implements BinderHost {
       }
       frame.set(cte.name, { id: this.nextCteId++, plan: q.plan, columns });
     }
+  }
+
+  /** WITH RECURSIVE name AS (non-recursive term UNION [ALL] recursive term). */
+  private planRecursiveCte(cte: Cte, frame: Map<string, CteDef>, parent?: Scope): CteDef {
+    const body = cte.query.body;
+    const bad = (): SqlError => new SqlError(SqlState.invalidRecursion, `recursive query "${cte.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`, { position: cte.pos + 1 });
+    if (body.kind !== 'setop' || body.op !== 'union') throw bad();
+    if (cte.query.orderBy.length || cte.query.limit || cte.query.offset || cte.query.with) throw unsupported('ORDER BY, LIMIT or WITH inside a recursive query', cte.pos + 1);
+    const init = this.planBody(body.left, parent);
+    let columns = init.columns;
+    if (cte.columns) {
+      if (cte.columns.length !== columns.length) throw new SqlError(SqlState.invalidColumnReference, `WITH query "${cte.name}" has ${columns.length} columns available but ${cte.columns.length} columns specified`, { position: cte.pos + 1 });
+      columns = columns.map((c, i) => ({ ...c, name: cte.columns![i], tableOid: 0, attnum: 0 }));
+    }
+    const types = columns.map((c) => (c.type.oid === Oid.unknown ? T.text : c.type));
+    const wtId = this.nextCteId++;
+    frame.set(cte.name, { id: wtId, plan: { node: 'worktable', id: wtId, width: columns.length }, columns: columns.map((c, i) => ({ ...c, type: types[i] })), worktable: true });
+    const step = this.planBody(body.right, parent);
+    if (step.columns.length !== columns.length) throw new SqlError(SqlState.syntaxError, 'each UNION query must have the same number of columns', { position: body.pos + 1 });
+    const binder = new ExprBinder(this, new Scope(parent));
+    const fix = (q: PlannedQuery): Plan => {
+      if (q.columns.every((c, i) => c.type.oid === types[i].oid)) return q.plan;
+      const exprs = q.columns.map((c, i) => binder.coerce({ k: 'col', i, t: c.type }, types[i], 'assignment', body.pos));
+      return { node: 'project', input: q.plan, exprs, width: exprs.length };
+    };
+    const plan: Plan = { node: 'recursive', id: wtId, init: fix(init), step: fix(step), all: body.all, types, width: types.length };
+    return { id: this.nextCteId++, plan, columns: columns.map((c, i) => ({ ...c, type: types[i] })) };
   }
 
   private findCte(name: string): CteDef | undefined {
@@ -547,7 +579,8 @@ export class Planner implements BinderHost {
         if (cte) {
           const cols = renameColumns(cte.columns.map((c) => ({ name: c.name, type: c.type, hidden: false, tableOid: 0, attnum: 0 })), item.alias?.columns, alias, item.pos);
           scope.addRel(alias, cols, leafIndex);
-          return { plan: { node: 'cte', id: cte.id, plan: cte.plan, width: cols.length }, offset, width: cols.length, pushed: [], lateral: false };
+          const plan: Plan = cte.worktable ? cte.plan : { node: 'cte', id: cte.id, plan: cte.plan, width: cols.length };
+          return { plan, offset, width: cols.length, pushed: [], lateral: false };
         }
         const resolved = this.resolveTable(schema, name, item.pos);
         if ('rows' in resolved) {
@@ -962,6 +995,7 @@ export function forEachChild(p: Plan, fn: (c: Plan, extra: number) => void): voi
     case 'join': fn(p.left, 0); fn(p.right, p.lateral ? 1 : 0); break;
     case 'setop': fn(p.left, 0); fn(p.right, 0); break;
     case 'cte': fn(p.plan, 0); break;
+    case 'recursive': fn(p.init, 0); fn(p.step, 0); break;
     default: break;
   }
 }
