@@ -15,7 +15,7 @@ import { SqlError, SqlState } from './errors.js';
 import { compile, compare, fastComparator, specialize, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
 import type { CatalogEnv } from './pgcatalog.js';
-import type { Access, AggCall, AsyncSpec, Plan, SortKey } from './plan.js';
+import type { Access, AggCall, AsyncSpec, Plan, SortKey, WindowCall } from './plan.js';
 import { type SqlTable } from './schema.js';
 import { parseDec, formatDec, decCmp, decAdd } from './numeric.js';
 import { civilFromDays, parseInterval, timestampPlusInterval } from './datetime.js';
@@ -226,6 +226,7 @@ export async function* run(p: Plan, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<
       return;
     }
     case 'recursive': yield* runRecursive(p, env, ctx); return;
+    case 'window': yield* runWindow(p, env, ctx); return;
     case 'worktable': {
       const rows = (env.cache.get(`wt:${p.id}`) as Row[] | undefined) ?? [];
       for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
@@ -888,6 +889,110 @@ async function* runSort(p: Plan & { node: 'sort' }, env: ExecEnv, ctx: EvalCtx):
   items.sort(order);
   if (keep < items.length) items = items.slice(0, keep);
   for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS).map((x) => x.r);
+}
+
+// ---- window functions ----
+
+async function* runWindow(p: Plan & { node: 'window' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
+  const rows = await collect(p.input, env, ctx);
+  const results = p.calls.map((c) => windowValues(c, rows, ctx));
+  const out: Row[] = rows.map((r, i) => [...r, ...results.map((v) => v[i])]);
+  for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
+}
+
+/** One window function's value for every row. */
+function windowValues(c: WindowCall, rows: Row[], ctx: EvalCtx): SqlValue[] {
+  const part = c.partition.map(compiled);
+  const keys = c.order.map((o) => compiled(o.e));
+  const args = c.args.map(compiled);
+  const cmp = rowComparator(c.order);
+  const groups = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const k = part.map((f, j) => groupKey(f(r, ctx), c.partitionTypes[j])).join('\u0001');
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(i);
+  });
+  const out = new Array<SqlValue>(rows.length).fill(null);
+  const orderKey = rows.map((r) => keys.map((f) => f(r, ctx)));
+  for (const idx of groups.values()) {
+    idx.sort((a, b) => cmp(orderKey[a], orderKey[b]) || a - b);
+    const n = idx.length;
+    // peer groups: rows equal on ORDER BY
+    const peerEnd = new Array<number>(n);
+    for (let i = n - 1; i >= 0; i--) peerEnd[i] = i + 1 < n && cmp(orderKey[idx[i]], orderKey[idx[i + 1]]) === 0 ? peerEnd[i + 1] : i;
+    const peerStart = new Array<number>(n);
+    for (let i = 0; i < n; i++) peerStart[i] = i > 0 && cmp(orderKey[idx[i]], orderKey[idx[i - 1]]) === 0 ? peerStart[i - 1] : i;
+    const frameEnd = (i: number): number => (c.frame === 'all' ? n - 1 : c.frame === 'rows' ? i : peerEnd[i]);
+    const arg = (i: number, a = 0): SqlValue => args[a](rows[idx[i]], ctx);
+    if (c.agg) {
+      // running aggregate over the frame (start of partition .. frame end)
+      const state = newAggState(c.agg);
+      let done = -1;
+      if (c.frame === 'all') {
+        for (let i = 0; i < n; i++) state.step(args.map((f) => f(rows[idx[i]], ctx)));
+        const v = state.final();
+        for (let i = 0; i < n; i++) out[idx[i]] = v;
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        const end = frameEnd(i);
+        while (done < end) {
+          done++;
+          state.step(args.map((f) => f(rows[idx[done]], ctx)));
+        }
+        // every aggregate state can be read and then stepped further
+        out[idx[i]] = state.final();
+      }
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      let v: SqlValue = null;
+      switch (c.name) {
+        case 'row_number': v = BigInt(i + 1); break;
+        case 'rank': v = BigInt(peerStart[i] + 1); break;
+        case 'dense_rank': {
+          let d = 1;
+          for (let j = 1; j <= peerStart[i]; j++) if (peerStart[j] === j) d++;
+          v = BigInt(d);
+          break;
+        }
+        case 'percent_rank': v = n > 1 ? peerStart[i] / (n - 1) : 0; break;
+        case 'cume_dist': v = (peerEnd[i] + 1) / n; break;
+        case 'ntile': {
+          const buckets = arg(i) as number;
+          if (buckets === null || buckets <= 0) throw new SqlError(SqlState.invalidParameterValue, 'argument of ntile must be greater than zero');
+          const per = Math.floor(n / buckets), extra = n % buckets;
+          let b = 0, start = 0;
+          while (b < buckets) {
+            const size = per + (b < extra ? 1 : 0);
+            if (i < start + size) break;
+            start += size;
+            b++;
+          }
+          v = b + 1;
+          break;
+        }
+        case 'lag': case 'lead': {
+          const off = args.length > 1 ? (arg(i, 1) as number) : 1;
+          const j = c.name === 'lag' ? i - off : i + off;
+          v = j >= 0 && j < n ? arg(j) : args.length > 2 ? arg(i, 2) : null;
+          break;
+        }
+        case 'first_value': v = arg(0); break;
+        case 'last_value': v = arg(frameEnd(i)); break;
+        case 'nth_value': {
+          const k = arg(i, 1) as number;
+          if (k <= 0) throw new SqlError(SqlState.invalidParameterValue, 'argument of nth_value must be greater than zero');
+          v = k - 1 <= frameEnd(i) ? arg(k - 1) : null;
+          break;
+        }
+        default: throw new Error(`bug: unknown window function ${c.name}`);
+      }
+      out[idx[i]] = v;
+    }
+  }
+  return out;
 }
 
 // ---- recursive CTEs ----

@@ -66,6 +66,7 @@ function walk(p: Plan, depth: number, out: string[]): void {
       return;
     }
     case 'aggregate': line(p.groups.length ? 'HashAggregate' : 'Aggregate'); walk(p.input, depth + 1, out); return;
+    case 'window': line('WindowAgg'); walk(p.input, depth + 1, out); return;
     case 'sort': line(p.limit ? 'Sort (top-N)' : 'Sort'); walk(p.input, depth + 1, out); return;
     case 'distinct': line('Unique'); walk(p.input, depth + 1, out); return;
     case 'limit': line('Limit'); walk(p.input, depth + 1, out); return;

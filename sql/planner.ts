@@ -11,7 +11,7 @@
 //     key when the join binds the right table's whole primary key.
 
 import type { Cte, Expr, FromItem, OrderItem, QueryBody, SelectCore, SelectStmt, Target } from './ast.js';
-import { AggCollector, ExprBinder, funcName, isSrfName, Params, Scope, toPostAgg, type BinderHost, type RelColumn } from './binder.js';
+import { AggCollector, ExprBinder, funcName, isSrfName, Params, Scope, toPostAgg, WindowCollector, windowIndex, type BinderHost, type RelColumn } from './binder.js';
 import { isAggregateName } from './aggregates.js';
 import { SqlError, SqlState, undefinedTable, unsupported } from './errors.js';
 import {
@@ -287,7 +287,8 @@ export class Planner implements BinderHost {
     }
 
     // select list
-    const outBinder = new ExprBinder(this, scope, collector ? { agg: collector } : { noAggWhere: 'this context' });
+    const win = new WindowCollector();
+    const outBinder = new ExprBinder(this, scope, collector ? { agg: collector, win } : { noAggWhere: 'this context', win });
     const exprs: BExpr[] = [];
     const columns: OutputColumn[] = [];
     let srf: { index: number; fn: string; args: BExpr[] } | undefined;
@@ -362,6 +363,19 @@ export class Planner implements BinderHost {
       const aggs = collector.calls.map((c) => ({ ...c, args: c.args.map(map), filter: c.filter ? map(c.filter) : null, orderBy: c.orderBy.map((o) => ({ ...o, e: map(o.e) })) }));
       plan = { node: 'aggregate', input, groups, groupTypes: groups.map((g) => g.t), aggs, width: groups.length + aggs.length };
       if (havingPred) plan = this.filter(plan, [havingPred]);
+    }
+
+    if (win.calls.length) {
+      const base = plan.width;
+      for (const c of win.calls) {
+        if ([...c.args, ...c.partition, ...c.order.map((o) => o.e)].some(hasAsync)) throw unsupported('subqueries in window function calls');
+      }
+      plan = { node: 'window', input: plan, calls: win.calls, width: base + win.calls.length };
+      const toCol = (e: BExpr): BExpr => mapExpr(e, (x) => {
+        const w = windowIndex(x);
+        return w === undefined ? x : { k: 'col', i: base + w, t: x.t };
+      });
+      exprs.splice(0, exprs.length, ...exprs.map(toCol));
     }
 
     const projected = this.withAsync(plan, exprs);
@@ -974,6 +988,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
     case 'project': p.exprs.forEach((e) => fn(e, 0)); if (p.srf) p.srf.args.forEach((e) => fn(e, 0)); break;
     case 'join': p.leftKeys.forEach((e) => fn(e, 0)); p.rightKeys.forEach((e) => fn(e, 0)); if (p.cond) fn(p.cond, 0); break;
     case 'aggregate': p.groups.forEach((e) => fn(e, 0)); p.aggs.forEach((a) => { a.args.forEach((e) => fn(e, 0)); if (a.filter) fn(a.filter, 0); a.orderBy.forEach((o) => fn(o.e, 0)); }); break;
+    case 'window': p.calls.forEach((c) => [...c.args, ...c.partition, ...c.order.map((o) => o.e)].forEach((e) => fn(e, 0))); break;
     case 'sort': p.keys.forEach((k) => fn(k.e, 0)); if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
     case 'distinct': p.keys.forEach((e) => fn(e, 0)); break;
     case 'limit': if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
@@ -991,7 +1006,7 @@ function mapPlanExprs(p: Plan, f: (e: BExpr) => BExpr): Plan {
 
 export function forEachChild(p: Plan, fn: (c: Plan, extra: number) => void): void {
   switch (p.node) {
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'distinct': case 'limit': case 'async': fn(p.input, 0); break;
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'distinct': case 'limit': case 'async': case 'window': fn(p.input, 0); break;
     case 'join': fn(p.left, 0); fn(p.right, p.lateral ? 1 : 0); break;
     case 'setop': fn(p.left, 0); fn(p.right, 0); break;
     case 'cte': fn(p.plan, 0); break;
