@@ -383,25 +383,37 @@ export class Shard {
   ): Promise<SSTableReader | undefined> {
     const generation = this.nextGeneration++;
     const file = path.join(t.dir, `${String(generation).padStart(10, '0')}.sst`);
-    const writer = await SSTableWriter.create(file, { expectedPartitions: Math.max(1, expected) });
-    let n = 0;
-    for (let r = entries.next(); !r.done; r = entries.next()) {
-      const [key, row] = r.value;
-      const pkeyLength = t.codec.pkeyLength(key);
-      const out = transform(key, row, pkeyLength);
-      if (out) writer.add(key, key.slice(0, pkeyLength), out);
-      if (writer.needsDrain) await writer.drain();
-      else if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
+    const dropped = (): boolean => this.tables.get(t.schema.id) !== t;
+    let writer: SSTableWriter | undefined;
+    try {
+      writer = await SSTableWriter.create(file, { expectedPartitions: Math.max(1, expected) });
+      let n = 0;
+      for (let r = entries.next(); !r.done; r = entries.next()) {
+        const [key, row] = r.value;
+        const pkeyLength = t.codec.pkeyLength(key);
+        const out = transform(key, row, pkeyLength);
+        if (out) writer.add(key, key.slice(0, pkeyLength), out);
+        if (writer.needsDrain) await writer.drain();
+        else if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
+      }
+      if (dropped()) {
+        await writer.abort();
+        return undefined;
+      }
+      await writer.finish();
+      fsyncDir(t.dir);
+      const reader = SSTableReader.open(file, { id: generation, cache: this.cache });
+      t.sstables.unshift(reader);
+      return reader;
+    } catch (e) {
+      // The table was dropped while this file was being written (setCatalog removed its
+      // directory): the data is gone with it, nothing to install.
+      if (dropped()) {
+        await writer?.abort().catch(() => undefined);
+        return undefined;
+      }
+      throw e;
     }
-    if (this.tables.get(t.schema.id) !== t) {
-      await writer.abort();
-      return undefined;
-    }
-    await writer.finish();
-    fsyncDir(t.dir);
-    const reader = SSTableReader.open(file, { id: generation, cache: this.cache });
-    t.sstables.unshift(reader);
-    return reader;
   }
 
   private maybeCompact(): Promise<void> | undefined {

@@ -39,7 +39,7 @@ export type Expr =
   | { kind: 'subquery'; query: SelectStmt; pos: number }
   /** `left op ANY (array | subquery)` / ALL. */
   | { kind: 'quantified'; op: string; quantifier: 'any' | 'all'; left: Expr; right: Expr | { query: SelectStmt }; pos: number }
-  | { kind: 'func'; name: string[]; args: Expr[]; star: boolean; distinct: boolean; orderBy?: OrderItem[]; filter?: Expr; over?: boolean; pos: number }
+  | { kind: 'func'; name: string[]; args: Expr[]; star: boolean; distinct: boolean; orderBy?: OrderItem[]; filter?: Expr; over?: WindowSpec; pos: number }
   | { kind: 'cast'; arg: Expr; type: TypeName; pos: number }
   | { kind: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr; pos: number }
   | { kind: 'array'; elements: Expr[]; pos: number }
@@ -49,6 +49,14 @@ export type Expr =
   | { kind: 'collate'; arg: Expr; collation: string[]; pos: number }
   /** DEFAULT in VALUES lists and UPDATE SET. */
   | { kind: 'default'; pos: number };
+
+export interface WindowSpec {
+  partitionBy: Expr[];
+  orderBy: OrderItem[];
+  /** A frame clause other than the default (text, for the error message). */
+  frame?: string;
+  pos: number;
+}
 
 export interface OrderItem {
   expr: Expr;

@@ -3,12 +3,12 @@
 // inferred from where they are used, operators and functions resolve by argument type
 // with implicit casts), and produces bound expressions (expr.ts).
 
-import type { Expr, SelectStmt, TypeName } from './ast.js';
+import type { Expr, SelectStmt, TypeName, WindowSpec } from './ast.js';
 import { aggregateArgTypes, aggregateType, isAggregateName, type AggSpec } from './aggregates.js';
 import { SqlError, SqlState, undefinedColumn } from './errors.js';
 import { BOOL, compile, mapExpr, sameExpr, type BExpr, type CmpOp } from './expr.js';
 import { FUNCTIONS, SIGNATURES, type ArgType, type EvalCtx, type Signature } from './functions.js';
-import type { AggCall, AsyncSpec, PlannedQuery, SortKey } from './plan.js';
+import type { AggCall, AsyncSpec, PlannedQuery, SortKey, WindowCall } from './plan.js';
 import { parseDec, formatDec } from './numeric.js';
 import {
   arrayOf, category, elemType, formatType, isArray, isIntegerType, isOidLike, isTextLike, numericRank, Oid, resolveTypeName, T, typeName, type SqlType,
@@ -100,6 +100,7 @@ export function toPostAgg(e: BExpr, collector: AggCollector, pos?: number, scope
   const visit = (x: BExpr): BExpr => {
     for (let g = 0; g < groups.length; g++) if (sameExpr(x, groups[g])) return { k: 'col', i: g, t: x.t };
     if (x.k === 'call' && x.fn.startsWith(AGG_MARK)) return { k: 'col', i: groups.length + Number(x.fn.slice(AGG_MARK.length)), t: x.t };
+    if (windowIndex(x) !== undefined) return x;
     if (x.k === 'col') {
       throw new SqlError(SqlState.groupingError, `column "${nameOf(x.i)}" must appear in the GROUP BY clause or be used in an aggregate function`, { position: pos === undefined ? undefined : pos + 1 });
     }
@@ -136,7 +137,27 @@ export interface BinderHost {
   isCorrelated(q: PlannedQuery): boolean;
 }
 
+/** Collects window function calls while binding a query's outputs. */
+export class WindowCollector {
+  readonly calls: WindowCall[] = [];
+}
+
+const WIN_MARK = 'win$';
+
+export function windowIndex(e: BExpr): number | undefined {
+  return e.k === 'call' && e.fn.startsWith(WIN_MARK) ? Number(e.fn.slice(WIN_MARK.length)) : undefined;
+}
+
+const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile']);
+const VALUE_FNS = new Set(['lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
+export function isWindowOnlyName(name: string): boolean {
+  return RANKING.has(name) || VALUE_FNS.has(name);
+}
+
 export interface BindOptions {
+  /** Window functions allowed: collects them (select list and ORDER BY). */
+  win?: WindowCollector;
   /** Aggregates allowed: collects them (grouped query outputs). */
   agg?: AggCollector;
   /** Where aggregates are not allowed, the clause name for the error. */
@@ -672,7 +693,8 @@ export class ExprBinder {
     if (e.name.length > 2 || (e.name.length === 2 && e.name[0] !== 'pg_catalog' && e.name[0] !== 'public')) {
       throw this.err(SqlState.undefinedFunction, `function ${e.name.join('.')} does not exist`, e.pos);
     }
-    if (e.over) throw this.err(SqlState.featureNotSupported, 'window functions are not supported', e.pos);
+    if (e.over) return this.windowCall(name, e, e.over);
+    if (isWindowOnlyName(name)) throw this.err(SqlState.wrongObjectType, `window function ${name} requires an OVER clause`, e.pos);
     if (isAggregateName(name) && !preBound) return this.aggregate(name, e);
     if (e.star) throw this.err(SqlState.syntaxError, `${name}(*) specified, but ${name} is not an aggregate function`, e.pos);
     if (e.distinct) throw this.err(SqlState.syntaxError, `DISTINCT specified, but ${name} is not an aggregate function`, e.pos);
@@ -726,27 +748,32 @@ export class ExprBinder {
     return this.fold(chosen, e.pos);
   }
 
+  /**
+   * PostgreSQL's function resolution (typeconv-func.html): candidates the arguments can
+   * reach by implicit casts; then most exact matches; then most preferred types where a
+   * conversion is needed; then, for unknown literals, the string category.
+   */
   private resolveOverload(name: string, sigs: Signature[], args: BExpr[], pos: number): BExpr {
-    let best: { sig: Signature; cost: number; targets: SqlType[] } | undefined;
-    let ambiguous = false;
+    const candidates: { sig: Signature; m: Match }[] = [];
     for (const s of sigs) {
       const formal: ArgType[] = [...s.args];
       if (s.variadic !== undefined) while (formal.length < args.length) formal.push(s.variadic);
       if (formal.length !== args.length) continue;
-      const r = matchArgs(formal, args);
-      if (!r) continue;
-      if (!best || r.cost < best.cost) {
-        best = { sig: s, cost: r.cost, targets: r.targets };
-        ambiguous = false;
-      } else if (r.cost === best.cost && s.id !== best.sig.id) ambiguous = true;
+      const m = matchArgs(formal, args);
+      if (m) candidates.push({ sig: s, m });
     }
-    if (!best) {
+    if (candidates.length === 0) {
       throw this.err(SqlState.undefinedFunction, `function ${name}(${args.map((a) => formatType(a.t.oid, -1)).join(', ')}) does not exist`, pos, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
     }
-    if (ambiguous && args.some((a) => a.t.oid === Oid.unknown)) {
-      // PostgreSQL prefers the text candidate for unknown literals; our signature order lists it first.
-    }
-    const coerced = args.map((a, i) => this.coerce(a, best!.targets[i], 'implicit', pos));
+    const keepMax = (list: typeof candidates, f: (m: Match) => number): typeof candidates => {
+      const best = Math.max(...list.map((c) => f(c.m)));
+      return list.filter((c) => f(c.m) === best);
+    };
+    let left = keepMax(candidates, (m) => m.exact);
+    left = keepMax(left, (m) => m.preferred);
+    left = keepMax(left, (m) => m.unknownAsText);
+    const best = left[0];
+    const coerced = args.map((a, i) => this.coerce(a, best.m.targets[i], 'implicit', pos));
     const ret = best.sig.ret;
     let t: SqlType;
     if (ret === 'arg0') t = { oid: coerced[0].t.oid, mod: -1 };
@@ -755,6 +782,54 @@ export class ExprBinder {
     else if (ret === 'common') t = coerced[0].t;
     else t = ret;
     return { k: 'call', fn: best.sig.id, args: coerced, t };
+  }
+
+  private windowCall(name: string, e: Expr & { kind: 'func' }, spec: WindowSpec): BExpr {
+    const collector = this.opts.win;
+    if (!collector) throw this.err(SqlState.windowingError, `window functions are not allowed in ${this.opts.noAggWhere ?? 'this context'}`, e.pos);
+    if (e.distinct || e.orderBy || e.filter) throw this.err(SqlState.featureNotSupported, 'DISTINCT, ORDER BY or FILTER in a window function call is not supported', e.pos);
+    let frame: WindowCall['frame'] = spec.orderBy.length ? 'range' : 'all';
+    if (spec.frame) {
+      const f = spec.frame;
+      if (/^(RANGE|ROWS) BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING$/.test(f)) frame = 'all';
+      else if (/^RANGE( BETWEEN)? UNBOUNDED PRECEDING( AND CURRENT ROW)?$/.test(f)) frame = spec.orderBy.length ? 'range' : 'all';
+      else if (/^ROWS( BETWEEN)? UNBOUNDED PRECEDING( AND CURRENT ROW)?$/.test(f)) frame = 'rows';
+      else throw this.err(SqlState.featureNotSupported, `window frame "${f}" is not supported`, spec.pos);
+    }
+    // Arguments, PARTITION BY and ORDER BY see the same row as the select list (aggregates allowed in grouped queries).
+    const inner = new ExprBinder(this.host, this.scope, { agg: this.opts.agg, noAggWhere: this.opts.noAggWhere });
+    const post = (x: BExpr): BExpr => (this.opts.agg ? toPostAgg(x, this.opts.agg, e.pos, this.scope) : x);
+    const args = e.star ? [] : e.args.map((a) => post(inner.settle(inner.bind(a))));
+    const partition = spec.partitionBy.map((p) => post(inner.settle(inner.bind(p))));
+    const order = spec.orderBy.map((o) => ({ e: post(inner.settle(inner.bind(o.expr))), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc }));
+    let type: SqlType;
+    let agg: AggSpec | undefined;
+    const argc = (min: number, max: number): void => {
+      if (args.length < min || args.length > max) throw this.err(SqlState.undefinedFunction, `function ${name} with ${args.length} arguments does not exist`, e.pos);
+    };
+    switch (name) {
+      case 'row_number': case 'rank': case 'dense_rank': argc(0, 0); type = T.int8; break;
+      case 'percent_rank': case 'cume_dist': argc(0, 0); type = T.float8; break;
+      case 'ntile': argc(1, 1); args[0] = inner.coerce(args[0], T.int4, 'implicit', e.pos); type = T.int4; break;
+      case 'lag': case 'lead':
+        argc(1, 3);
+        type = args[0].t;
+        if (args[1]) args[1] = inner.coerce(args[1], T.int4, 'implicit', e.pos);
+        if (args[2]) args[2] = inner.coerce(args[2], type, 'implicit', e.pos);
+        break;
+      case 'first_value': case 'last_value': argc(1, 1); type = args[0].t; break;
+      case 'nth_value': argc(2, 2); type = args[0].t; args[1] = inner.coerce(args[1], T.int4, 'implicit', e.pos); break;
+      default: {
+        if (!isAggregateName(name)) throw this.err(SqlState.undefinedFunction, `function ${name} is not a window function`, e.pos);
+        const star = e.star || (name === 'count' && args.length === 0);
+        type = aggregateType(name, args.map((a) => a.t), star);
+        const argTypes = aggregateArgTypes(name, args.map((a) => a.t));
+        args.forEach((a, i) => { args[i] = inner.coerce(a, argTypes[i], 'implicit', e.pos); });
+        agg = { name, argTypes, ret: type, star, distinct: false };
+      }
+    }
+    const i = collector.calls.push({ name, args, partition, partitionTypes: partition.map((p) => p.t), order, agg, frame, type }) - 1;
+    return { k: 'call', fn: `${WIN_MARK}${i}`, args: [], t: type };
   }
 
   private aggregate(name: string, e: Expr & { kind: 'func' }): BExpr {
@@ -801,12 +876,22 @@ export function typeId(t: SqlType): string {
   }
 }
 
-/** Overload matching: cost 0 exact, 1 unknown literal, 2+ implicit cast; undefined when impossible. */
-function matchArgs(formal: ArgType[], args: BExpr[]): { cost: number; targets: SqlType[] } | undefined {
-  let cost = 0;
-  const targets: SqlType[] = [];
+interface Match {
+  targets: SqlType[];
+  /** Arguments whose type is exactly the parameter's. */
+  exact: number;
+  /** Converted arguments whose target is the preferred type of its category (float8, text, ...). */
+  preferred: number;
+  /** Unknown literals given a string-category parameter. */
+  unknownAsText: number;
+}
+
+const PREFERRED = new Set<number>([Oid.float8, Oid.text, Oid.timestamptz, Oid.bool, Oid.interval, Oid.oid]);
+
+/** Whether the arguments can reach the parameter types, and how well; undefined when impossible. */
+function matchArgs(formal: ArgType[], args: BExpr[]): Match | undefined {
+  const m: Match = { targets: [], exact: 0, preferred: 0, unknownAsText: 0 };
   let poly: SqlType | undefined;
-  // polymorphic element type from anyarray / anyelement arguments
   for (let i = 0; i < formal.length; i++) {
     const f = formal[i], a = args[i].t;
     if (f === 'anyarray' && isArray(a)) poly = poly ?? elemType(a);
@@ -815,48 +900,42 @@ function matchArgs(formal: ArgType[], args: BExpr[]): { cost: number; targets: S
   for (let i = 0; i < formal.length; i++) {
     const f = formal[i], a = args[i].t;
     if (f === 'any') {
-      targets.push(a.oid === Oid.unknown ? T.text : a);
+      m.targets.push(a.oid === Oid.unknown ? T.text : a);
+      m.exact++;
       continue;
     }
     if (f === 'anyarray') {
       if (a.oid === Oid.unknown) {
         if (!poly) return undefined;
-        targets.push(arrayOf(poly));
-        cost += 1;
+        m.targets.push(arrayOf(poly));
         continue;
       }
       if (!isArray(a)) return undefined;
-      targets.push(a);
+      m.targets.push(a);
+      m.exact++;
       continue;
     }
     if (f === 'anyelement' || f === 'anycompatible') {
       const t = poly ?? T.text;
-      if (a.oid === Oid.unknown) cost += 1;
-      else if (a.oid !== t.oid && !castConverter(a, t, 'implicit')) return undefined;
-      targets.push(t);
+      if (a.oid === t.oid) m.exact++;
+      else if (a.oid !== Oid.unknown && !castConverter(a, t, 'implicit')) return undefined;
+      m.targets.push(t);
       continue;
     }
     const ft: SqlType = { oid: f, mod: -1 };
+    m.targets.push(ft);
     if (a.oid === f) {
-      targets.push(ft);
+      m.exact++;
       continue;
     }
     if (a.oid === Oid.unknown) {
-      cost += f === Oid.text ? 1 : 1.5;
-      targets.push(ft);
+      if (category(ft) === 'S') m.unknownAsText++;
       continue;
     }
-    if (isTextLike(a.oid) && isTextLike(f)) {
-      cost += 1;
-      targets.push(ft);
-      continue;
-    }
-    if (!castConverter(a, ft, 'implicit')) return undefined;
-    const ra = numericRank(a.oid), rf = numericRank(f);
-    cost += 2 + (ra !== undefined && rf !== undefined ? (rf - ra) * 0.1 : 0.5);
-    targets.push(ft);
+    if (!(isTextLike(a.oid) && isTextLike(f)) && !castConverter(a, ft, 'implicit')) return undefined;
+    if (PREFERRED.has(f)) m.preferred++;
   }
-  return { cost, targets };
+  return m;
 }
 
 /** Wraps a subquery's plan so its single column has type `t`. */

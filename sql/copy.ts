@@ -332,7 +332,7 @@ function csvField(s: string, o: Options): string {
   return s;
 }
 
-export function copyOutLines(stmt: Statement & { kind: 'copy' }, query: PlannedQuery | undefined, cc: CopyContext): { columns: number; lines: AsyncIterable<string[]> } {
+export function copyOutLines(stmt: Statement & { kind: 'copy' }, query: PlannedQuery | undefined, cc: CopyContext): { columns: number; header: string | undefined; lines: AsyncIterable<string[]> } {
   const o = options(stmt.options);
   let plan: Plan;
   let cols: OutputColumn[];
@@ -362,8 +362,8 @@ export function copyOutLines(stmt: Statement & { kind: 'copy' }, query: PlannedQ
   const ctx = cc.ctx;
   return {
     columns: cols.length,
+    header: o.header ? cols.map((c) => (o.format === 'csv' ? csvField(c.name, o) : c.name)).join(o.delimiter) + '\n' : undefined,
     lines: (async function* () {
-      if (o.header) yield [cols.map((c) => (o.format === 'csv' ? csvField(c.name, o) : c.name)).join(o.delimiter) + '\n'];
       for await (const batch of run(plan, env, ctx)) yield batch.map(format);
     })(),
   };

@@ -16,12 +16,12 @@ import type { Engine } from '../engine/engine.js';
 import { SchemaError, type TableDef } from '../engine/catalog.js';
 import { PREFIX_END } from '../engine/keys.js';
 import type { ColumnDef, Mutation, TableSchema, Value } from '../engine/types.js';
-import type { AlterAction, ColumnDefAst, Statement, TableConstraint } from './ast.js';
+import type { AlterAction, ColumnDefAst, Statement } from './ast.js';
 import { ExprBinder, Scope } from './binder.js';
 import { SqlError, SqlState, undefinedTable, unsupported } from './errors.js';
 import { columnsUsed, hasAsync, type BExpr } from './expr.js';
 import type { EvalCtx } from './functions.js';
-import { compiled, decoder, ROWS_IN_MEMORY_MAX, resolveAsync, SCAN_PAGE_ROWS, type ExecEnv } from './executor.js';
+import { compiled, decoder, resolveAsync, SCAN_PAGE_ROWS, type ExecEnv } from './executor.js';
 import type { Planner } from './planner.js';
 import { parseExpression } from './parser.js';
 import {
@@ -198,7 +198,7 @@ function parseOptions(options: Record<string, string>, pos: number): { reloption
   return { reloptions, engine, partitionKey };
 }
 
-export async function createTable(stmt: Statement & { kind: 'createTable' }, dc: DdlContext, sourceText: string): Promise<void> {
+export async function createTable(stmt: Statement & { kind: 'createTable' }, dc: DdlContext): Promise<void> {
   if (stmt.temporary) throw unsupported('temporary tables', stmt.pos + 1);
   const { schema, name } = relationName(stmt.name, stmt.pos);
   if (schema === 'pg_catalog' || schema === 'information_schema') throw new SqlError(SqlState.insufficientPrivilege, `permission denied to create "${schema}.${name}"`, { position: stmt.pos + 1 });
@@ -450,7 +450,7 @@ async function anyRow(engine: Engine, tableId: number): Promise<boolean> {
 
 // ---- ALTER TABLE ----
 
-export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: DdlContext, sourceText: string): Promise<void> {
+export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: DdlContext): Promise<void> {
   let t = userTable(dc, stmt.table, stmt.pos);
   if (!t) {
     if (stmt.ifExists) {
@@ -461,14 +461,14 @@ export async function alterTable(stmt: Statement & { kind: 'alterTable' }, dc: D
   }
   if (dc.txn?.shadows.has(t.name)) throw unsupported('ALTER TABLE on a table truncated in the same transaction', stmt.pos + 1);
   for (const action of stmt.actions) {
-    await alterOne(action, t, dc, sourceText);
+    await alterOne(action, t, dc);
     t = dc.table(action.kind === 'renameTable' ? action.to : t.name)!;
   }
 }
 
-async function alterOne(a: AlterAction, t: SqlTable, dc: DdlContext, sourceText: string): Promise<void> {
+async function alterOne(a: AlterAction, t: SqlTable, dc: DdlContext): Promise<void> {
   switch (a.kind) {
-    case 'addColumn': return addColumn(a, t, dc, sourceText);
+    case 'addColumn': return addColumn(a, t, dc);
     case 'dropColumn': {
       const c = t.column(a.name);
       if (!c || c.hidden) {
@@ -577,7 +577,7 @@ async function verifyRows(dc: DdlContext, t: SqlTable, check: SqlCheckMeta): Pro
   }
 }
 
-async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc: DdlContext, sourceText: string): Promise<void> {
+async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc: DdlContext): Promise<void> {
   if (t.column(a.column.name)) {
     if (a.ifNotExists) {
       dc.notices.push({ severity: 'NOTICE', code: SqlState.duplicateColumn, message: `column "${a.column.name}" of relation "${t.name}" already exists, skipping` });
@@ -628,6 +628,24 @@ async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc
   }
 }
 
+/** "Key (a)=(1) is duplicated." for the first duplicate key, found with a bounded window of keys. */
+async function duplicateDetail(dc: DdlContext, t: SqlTable, keyIdx: number[], pkCols: string[]): Promise<string> {
+  const decode = decoder(t);
+  const window = new Map<string, string>();
+  for await (const page of scanAll(dc.engine, dc.env.tableId(t))) {
+    for (const live of page) {
+      const row = decode(live);
+      const text = keyIdx.map((i) => outputValue(row[i], t.columns[i].type)).join(', ');
+      if (window.has(text)) return `Key (${pkCols.join(', ')})=(${text}) is duplicated.`;
+      if (window.size < DUPLICATE_SEARCH_KEYS_MAX) window.set(text, text);
+    }
+  }
+  return `Key (${pkCols.join(', ')}) is duplicated.`;
+}
+
+/** Keys remembered while looking for the duplicate to name in ADD PRIMARY KEY's error. */
+const DUPLICATE_SEARCH_KEYS_MAX = 1_000_000;
+
 /** ALTER TABLE ADD PRIMARY KEY: copy into a table keyed by the new primary key, then swap it in. */
 async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, dc: DdlContext): Promise<void> {
   if (new Set(pkCols).size !== pkCols.length) throw new SqlError(SqlState.duplicateColumn, 'column appears twice in primary key constraint');
@@ -646,8 +664,6 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
     const codec = dc.engine.catalog.codec(shadow.id);
     const decode = decoder(t);
     const keyIdx = pkCols.map((k) => t.column(k)!.index);
-    const keys = new Set<string>();
-    let tracking = true;
     let copied = 0;
     const ts = dc.engine.now();
     const w = dc.engine.writerId;
@@ -662,14 +678,6 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
         const byName = new Map(t.columns.map((c, i) => [c.name, row[i]]));
         const pkey = codec.pkey(target.partitionKey.map((i) => byName.get(target.columns[i].name) as never));
         const ckey = codec.ckey(target.clusteringKey.map((i) => byName.get(target.columns[i].name) as never));
-        if (tracking) {
-          if (keys.has(pkey + ckey)) {
-            const name = pkName ?? `${t.name}_pkey`;
-            throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${name}"`, { detail: `Key (${pkCols.join(', ')})=(${keyIdx.map((i) => outputValue(row[i], t.columns[i].type)).join(', ')}) is duplicated.`, table: t.name, constraint: name });
-          }
-          keys.add(pkey + ckey);
-          if (keys.size > ROWS_IN_MEMORY_MAX) tracking = false;
-        }
         const cells: Record<string, { ts: number; w: number; v: Value }> = {};
         for (const c of target.columns) {
           const v = byName.get(c.name) ?? null;
@@ -680,13 +688,13 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
       }
       if (muts.length) await dc.engine.apply(muts);
     }
-    if (!tracking) {
-      let count = 0;
-      for await (const page of scanAll(dc.engine, shadow.id)) count += page.length;
-      if (count !== copied) {
-        const name = pkName ?? `${t.name}_pkey`;
-        throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${name}"`, { detail: 'The table contains duplicated values.', table: t.name, constraint: name });
-      }
+    // Duplicate keys collapse into one row: fewer rows than copied means the key is not unique.
+    // (Counting keeps memory bounded for any table size; the duplicate is found by a second look.)
+    let count = 0;
+    for await (const page of scanAll(dc.engine, shadow.id)) count += page.length;
+    if (count !== copied) {
+      const name = pkName ?? `${t.name}_pkey`;
+      throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${name}"`, { detail: await duplicateDetail(dc, t, keyIdx, pkCols), table: t.name, constraint: name });
     }
     await ddl(dc.engine, { kind: 'rename', name: shadow.name, to: t.name, replace: true });
   } catch (e) {

@@ -58,6 +58,8 @@ export interface UpdatePlan {
   keyUpdate: boolean;
   checks: { name: string; expr: BExpr }[];
   returning?: Returning;
+  /** UPDATE ... FROM: `scan` yields the target row followed by the FROM items' columns. */
+  joined: boolean;
 }
 
 export interface DeletePlan {
@@ -66,6 +68,8 @@ export interface DeletePlan {
   scan: Plan;
   where: BExpr | null;
   returning?: Returning;
+  /** DELETE ... USING: `scan` yields the target row followed by the USING items' columns. */
+  joined: boolean;
 }
 
 export type DmlPlan = InsertPlan | UpdatePlan | DeletePlan;
@@ -264,11 +268,22 @@ function planScanOf(planner: Planner, t: SqlTable, where: BExpr | null): Plan {
   return planner.scanPlan(t, conjuncts(where));
 }
 
+/** The target table as the first FROM item, then UPDATE's FROM / DELETE's USING items, joined under WHERE. */
+function joinedScan(planner: Planner, t: SqlTable, stmt: { table: string[]; alias?: string; where?: Expr; pos: number }, extra: import('./ast.js').FromItem[], scope: Scope): Plan {
+  const target: import('./ast.js').FromItem = { kind: 'table', name: stmt.table, alias: stmt.alias ? { name: stmt.alias } : undefined, pos: stmt.pos };
+  const plan = planner.planFrom([target, ...extra], stmt.where, scope);
+  if (scope.rels[0].columns.length !== t.columns.length) throw new Error('bug: target relation is not first in the join');
+  return plan;
+}
+
 export function planUpdate(planner: Planner, stmt: Statement & { kind: 'update' }): UpdatePlan {
   const t = targetTable(planner, stmt.table, stmt.pos);
-  if (stmt.from.length) throw unsupported('UPDATE ... FROM', stmt.pos + 1);
   const scope = new Scope();
-  scope.addRel(stmt.alias ?? t.name, tableRel(t), 0);
+  const joined = stmt.from.length > 0;
+  let scan: Plan | undefined;
+  let where: BExpr | null = null;
+  if (joined) scan = joinedScan(planner, t, stmt, stmt.from, scope);
+  else scope.addRel(stmt.alias ?? t.name, tableRel(t), 0);
   const b = new ExprBinder(planner, scope, { noAggWhere: 'UPDATE' });
   const seen = new Set<number>();
   const sets: [number, BExpr][] = stmt.sets.map((s) => {
@@ -279,23 +294,30 @@ export function planUpdate(planner: Planner, stmt: Statement & { kind: 'update' 
     const e = s.value.kind === 'default' ? bindDefault(planner, t, c.index) : assign(b, b.bind(s.value), t, c.index, s.value.pos);
     return [c.index, e];
   });
-  const where = stmt.where ? new ExprBinder(planner, scope, { noAggWhere: 'WHERE' }).boolArg(new ExprBinder(planner, scope, { noAggWhere: 'WHERE' }).bind(stmt.where), 'WHERE', stmt.where.pos) : null;
+  if (!joined) {
+    const wb = new ExprBinder(planner, scope, { noAggWhere: 'WHERE' });
+    where = stmt.where ? wb.boolArg(wb.bind(stmt.where), 'WHERE', stmt.where.pos) : null;
+    scan = planScanOf(planner, t, where);
+  }
   const keyUpdate = sets.some(([i]) => t.isKeyColumn(i));
   return {
-    kind: 'update', table: t, scan: planScanOf(planner, t, where), where, sets,
+    kind: 'update', table: t, scan: scan!, where, sets,
     deltas: sets.map(([i, e]) => deltaForm(i, e)),
-    keyUpdate, checks: bindChecks(planner, t), returning: bindReturning(planner, scope, stmt.returning),
+    keyUpdate, checks: bindChecks(planner, t), returning: bindReturning(planner, scope, stmt.returning), joined,
   };
 }
 
 export function planDelete(planner: Planner, stmt: Statement & { kind: 'delete' }): DeletePlan {
   const t = targetTable(planner, stmt.table, stmt.pos);
-  if (stmt.using.length) throw unsupported('DELETE ... USING', stmt.pos + 1);
   const scope = new Scope();
+  if (stmt.using.length) {
+    const scan = joinedScan(planner, t, stmt, stmt.using, scope);
+    return { kind: 'delete', table: t, scan, where: null, returning: bindReturning(planner, scope, stmt.returning), joined: true };
+  }
   scope.addRel(stmt.alias ?? t.name, tableRel(t), 0);
   const b = new ExprBinder(planner, scope, { noAggWhere: 'WHERE' });
   const where = stmt.where ? b.boolArg(b.bind(stmt.where), 'WHERE', stmt.where.pos) : null;
-  return { kind: 'delete', table: t, scan: planScanOf(planner, t, where), where, returning: bindReturning(planner, scope, stmt.returning) };
+  return { kind: 'delete', table: t, scan: planScanOf(planner, t, where), where, returning: bindReturning(planner, scope, stmt.returning), joined: false };
 }
 
 // ---- execution ----
@@ -546,7 +568,7 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
   const syncSets = plan.sets.every(([, e]) => !hasAsync(e) && isShippable(e));
   const shape = shapeOf(t, plan.checks);
 
-  if (!buffered && !plan.keyUpdate && syncSets && plan.scan.node === 'scan' && plan.scan.access.kind === 'point' && (!plan.where || isShippable(plan.where))) {
+  if (!plan.joined && !buffered && !plan.keyUpdate && syncSets && plan.scan.node === 'scan' && plan.scan.access.kind === 'point' && (!plan.where || isShippable(plan.where))) {
     // One read-modify-write on the owning shard: the hot path of pgbench and sysbench.
     const key = plan.scan.access.key.map((e, i) => keyValue(compiled(e)([], ctx), t.columns[t.keyColumns[i]]));
     if (key.some((v) => v === undefined)) return { count: 0, rows: [] };
@@ -556,9 +578,19 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
     return { count: r ? 1 : 0, rows: out };
   }
 
+  const width = t.columns.length;
   const pending: Row[] = [];
+  const updatedKeys = new Set<string>();
   for await (const rows of matchingRows(plan, dc)) {
-    for (const row of rows) pending.push(row);
+    for (const row of rows) {
+      if (plan.joined) {
+        // UPDATE ... FROM: a target row joined to several FROM rows is updated once
+        const k = rowKeys(dc, t, row.slice(0, width));
+        if (updatedKeys.has(k.pkey + k.ckey)) continue;
+        updatedKeys.add(k.pkey + k.ckey);
+      }
+      pending.push(row);
+    }
     if (plan.keyUpdate) continue; // collect all first: changing keys moves rows
     if (pending.length >= RMW_IN_FLIGHT) await flush();
   }
@@ -567,7 +599,7 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
 
   async function flush(): Promise<void> {
     const rows = pending.splice(0);
-    if (buffered || plan.keyUpdate || !syncSets) {
+    if (buffered || plan.keyUpdate || !syncSets || plan.joined) {
       for (const r of rows) if (await updateRow(r)) count++;
     } else {
       const done = await Promise.all(rows.map(updateRow));
@@ -575,12 +607,18 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
     }
   }
 
-  async function updateRow(old: Row): Promise<boolean> {
+  /** The row RETURNING sees: the new target row, then the FROM items' columns. */
+  function returned(next: Row, full: Row): Row | undefined {
+    return returningRow(plan.returning, plan.joined ? [...next, ...full.slice(width)] : next, ctx);
+  }
+
+  async function updateRow(full: Row): Promise<boolean> {
+    const old = plan.joined ? full.slice(0, width) : full;
     const { tableId, pkey, ckey } = rowKeys(dc, t, old);
-    if (buffered) return updateBuffered(old, tableId, pkey, ckey);
-    if (plan.keyUpdate || !syncSets) {
+    if (buffered) return updateBuffered(full, tableId, pkey, ckey);
+    if (plan.keyUpdate || !syncSets || plan.joined) {
       // compute in the session, then write through read-modify-writes
-      const next = await computeSets(old);
+      const next = await computeSets(full);
       checkRow(t, next, plan.checks, ctx);
       if (plan.keyUpdate && t.keyColumns.some((i) => next[i] !== old[i])) {
         const nk = rowKeys(dc, t, next);
@@ -595,13 +633,13 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
         rmwError(r);
         if (!('s' in r) || r.s !== 'upd') return false;
       }
-      const ret = returningRow(plan.returning, next, ctx);
+      const ret = returned(next, full);
       if (ret) out.push(ret);
       return true;
     }
     const args: UpdateArgs = {
       ...shape,
-      where: plan.where ? specialize(plan.where, ctx) : null,
+      where: plan.where && isShippable(plan.where) ? specialize(plan.where, ctx) : null,
       sets: plan.sets.map(([i, e]) => [i, specialize(e, ctx)]),
       nowMicros: ctx.nowMicros,
     };
@@ -613,20 +651,22 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
     return true;
   }
 
-  async function computeSets(old: Row): Promise<Row> {
-    const next = [...old];
+  /** New target values, with SET evaluated over the whole (joined) row. */
+  async function computeSets(full: Row): Promise<Row> {
+    const next = full.slice(0, width);
     const rowCtx: EvalCtx = { ...ctx, async: [...ctx.async] };
     for (const [i, e] of plan.sets) {
-      for (const id of asyncIds(e)) rowCtx.async[id] = await resolveAsync(dc.env.asyncs[id], old, dc.env, ctx);
-      next[i] = compiled(e)(old, rowCtx);
+      for (const id of asyncIds(e)) rowCtx.async[id] = await resolveAsync(dc.env.asyncs[id], full, dc.env, ctx);
+      next[i] = compiled(e)(full, rowCtx);
     }
     return next;
   }
 
-  async function updateBuffered(old: Row, tableId: number, pkey: string, ckey: string): Promise<boolean> {
+  async function updateBuffered(full: Row, tableId: number, pkey: string, ckey: string): Promise<boolean> {
     const txn = dc.txn!;
+    const old = full.slice(0, width);
     if (plan.keyUpdate && t.keyColumns.some((i) => plan.sets.some(([c]) => c === i))) {
-      const next = await computeSets(old);
+      const next = await computeSets(full);
       checkRow(t, next, plan.checks, ctx);
       if (t.keyColumns.some((i) => next[i] !== old[i])) {
         const nk = rowKeys(dc, t, next);
@@ -637,12 +677,12 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
         p.values.clear();
         p.deltas.clear();
         next.forEach((v, i) => p.values.set(i, v));
-        const ret = returningRow(plan.returning, next, ctx);
+        const ret = returned(next, full);
         if (ret) out.push(ret);
         return true;
       }
     }
-    const next = await computeSets(old);
+    const next = await computeSets(full);
     checkRow(t, next, plan.checks, ctx);
     const p = txn.row(t, tableId, pkey, ckey);
     plan.sets.forEach(([i], k) => {
@@ -650,13 +690,13 @@ export async function runUpdate(plan: UpdatePlan, dc: DmlContext): Promise<DmlRe
       if (d && !p.inserted && !p.values.has(i)) {
         let list = p.deltas.get(i);
         if (!list) p.deltas.set(i, (list = []));
-        list.push({ fn: d.fn, value: compiled(d.operand)(old, ctx) });
+        list.push({ fn: d.fn, value: compiled(d.operand)(full, ctx) });
       } else {
         p.values.set(i, next[i]);
         p.deltas.delete(i);
       }
     });
-    const ret = returningRow(plan.returning, next, ctx);
+    const ret = returned(next, full);
     if (ret) out.push(ret);
     return true;
   }
@@ -685,11 +725,19 @@ export async function runDelete(plan: DeletePlan, dc: DmlContext): Promise<DmlRe
   const shape = shapeOf(t);
   const whereShippable = !plan.where || (isShippable(plan.where) && !hasAsync(plan.where));
 
-  const deleteRow = async (row: Row): Promise<boolean> => {
+  const width = t.columns.length;
+  const deletedKeys = new Set<string>();
+  const deleteRow = async (full: Row): Promise<boolean> => {
+    const row = plan.joined ? full.slice(0, width) : full;
     const { tableId, pkey, ckey } = rowKeys(dc, t, row);
+    if (plan.joined) {
+      // DELETE ... USING: a target row joined to several USING rows is deleted once
+      if (deletedKeys.has(pkey + ckey)) return false;
+      deletedKeys.add(pkey + ckey);
+    }
     if (buffered) {
       markDeleted(dc.txn!, t, tableId, pkey, ckey);
-      const ret = returningRow(plan.returning, row, ctx);
+      const ret = returningRow(plan.returning, full, ctx);
       if (ret) out.push(ret);
       return true;
     }
@@ -697,12 +745,12 @@ export async function runDelete(plan: DeletePlan, dc: DmlContext): Promise<DmlRe
     const r = (await dc.env.engine.rmw({ table: tableId, pkey, ckey, proc: PROC.delete, args })) as RmwResult;
     rmwError(r);
     if (!('s' in r) || r.s !== 'del') return false;
-    const ret = returningRow(plan.returning, r.row, ctx);
+    const ret = returningRow(plan.returning, plan.joined ? [...r.row, ...full.slice(width)] : r.row, ctx);
     if (ret) out.push(ret);
     return true;
   };
 
-  if (!buffered && whereShippable && plan.scan.node === 'scan' && plan.scan.access.kind === 'point') {
+  if (!plan.joined && !buffered && whereShippable && plan.scan.node === 'scan' && plan.scan.access.kind === 'point') {
     const key = plan.scan.access.key.map((e, i) => keyValue(compiled(e)([], ctx), t.columns[t.keyColumns[i]]));
     if (key.some((v) => v === undefined)) return { count: 0, rows: [] };
     const row = new Array<SqlValue>(t.columns.length).fill(null);
@@ -710,7 +758,7 @@ export async function runDelete(plan: DeletePlan, dc: DmlContext): Promise<DmlRe
     return { count: (await deleteRow(row)) ? 1 : 0, rows: out };
   }
   for await (const rows of matchingRows(plan, dc)) {
-    const done = buffered ? await serial(rows, deleteRow) : await inChunks(rows, deleteRow);
+    const done = buffered || plan.joined ? await serial(rows, deleteRow) : await inChunks(rows, deleteRow);
     count += done.filter(Boolean).length;
   }
   return { count, rows: out };

@@ -15,12 +15,12 @@ import { SqlError, SqlState } from './errors.js';
 import { compile, compare, fastComparator, specialize, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
 import type { CatalogEnv } from './pgcatalog.js';
-import type { Access, AggCall, AsyncSpec, Plan, SortKey } from './plan.js';
+import type { Access, AggCall, AsyncSpec, Plan, SortKey, WindowCall } from './plan.js';
 import { type SqlTable } from './schema.js';
-import { parseDec, formatDec, roundDec, decCmp, decAdd } from './numeric.js';
+import { parseDec, formatDec, decCmp, decAdd } from './numeric.js';
 import { civilFromDays, parseInterval, timestampPlusInterval } from './datetime.js';
-import { Oid, numericPrecisionScale, T, type SqlType } from './types.js';
-import { comparator, groupKey, normalize, type SqlValue } from './values.js';
+import { Oid, T, type SqlType } from './types.js';
+import { comparator, groupKey, storedValue, type SqlValue } from './values.js';
 
 export const ROWS_IN_MEMORY_MAX = 2_000_000;
 /** Rows per engine scan page. */
@@ -28,6 +28,8 @@ export const SCAN_PAGE_ROWS = 1000;
 /** Point reads issued concurrently for IN lists and lookup joins. */
 export const POINT_READS_IN_FLIGHT = 64;
 export const BATCH_ROWS = 256;
+/** Widest integer key range read as point reads instead of a scan of every shard. */
+export const INT_RANGE_POINTS_MAX = 1024;
 
 /** A pending (uncommitted) change to one row, kept by the session's transaction. */
 export interface PendingRow {
@@ -88,19 +90,11 @@ const decoders = new WeakMap<SqlTable, Decoder>();
 export function decoder(table: SqlTable): Decoder {
   let d = decoders.get(table);
   if (d) return d;
-  const cols = table.columns.map((c) => {
-    const ps = c.type.oid === Oid.numeric ? numericPrecisionScale(c.type.mod) : undefined;
-    return { name: c.name, type: c.type, scale: ps?.scale };
-  });
+  const cols = table.columns.map((c) => ({ name: c.name, type: c.type }));
   d = (live) => {
     const v = live.values;
     const row = new Array<SqlValue>(cols.length);
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i];
-      let x = normalize(v[c.name], c.type);
-      if (c.scale !== undefined && typeof x === 'string') x = formatDec(roundDec(parseDec(x), c.scale));
-      row[i] = x;
-    }
+    for (let i = 0; i < cols.length; i++) row[i] = storedValue(v[cols[i].name], cols[i].type);
     return row;
   };
   decoders.set(table, d);
@@ -228,6 +222,13 @@ export async function* run(p: Plan, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<
         }
         env.cache.set(key, rows);
       }
+      for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
+      return;
+    }
+    case 'recursive': yield* runRecursive(p, env, ctx); return;
+    case 'window': yield* runWindow(p, env, ctx); return;
+    case 'worktable': {
+      const rows = (env.cache.get(`wt:${p.id}`) as Row[] | undefined) ?? [];
       for (let i = 0; i < rows.length; i += BATCH_ROWS) yield rows.slice(i, i + BATCH_ROWS);
       return;
     }
@@ -456,7 +457,7 @@ async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx):
       if (!access.lo!.inclusive && a === Number(lo)) a++;
       if (!access.hi!.inclusive && b === Number(hi)) b--;
       if (a > b) return;
-      if (b - a + 1 <= 1024 && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+      if (b - a + 1 <= INT_RANGE_POINTS_MAX && Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
         const col = table.columns[access.column];
         const keys: { pkey: string; ckey: string }[] = [];
         for (let v = a; v <= b; v++) {
@@ -699,20 +700,29 @@ async function* runJoin(p: Plan & { node: 'join' }, env: ExecEnv, ctx: EvalCtx):
   const leftWidth = p.left.width;
   const nullsRight = new Array<SqlValue>(rightWidth).fill(null);
   if (p.lateral) {
+    // The right side runs once per left row; the rows of a batch run concurrently
+    // (lookup joins become parallel point reads).
+    const rightRowsOf = async (l: Row): Promise<Row[]> => {
+      const rctx: EvalCtx = { ...ctx, outer: [l, ...ctx.outer] };
+      const rows: Row[] = [];
+      for await (const rb of run(p.right, env, rctx)) rows.push(...rb);
+      return rows;
+    };
     for await (const batch of run(p.left, env, ctx)) {
       const out: Row[] = [];
-      for (const l of batch) {
-        const rctx: EvalCtx = { ...ctx, outer: [l, ...ctx.outer] };
-        let matched = false;
-        for await (const rb of run(p.right, env, rctx)) {
-          for (const r of rb) {
+      for (let i = 0; i < batch.length; i += POINT_READS_IN_FLIGHT) {
+        const chunk = batch.slice(i, i + POINT_READS_IN_FLIGHT);
+        const rights = await Promise.all(chunk.map(rightRowsOf));
+        chunk.forEach((l, k) => {
+          let matched = false;
+          for (const r of rights[k]) {
             const row = [...l, ...r];
             if (cond && cond(row, ctx) !== true) continue;
             matched = true;
             out.push(row);
           }
-        }
-        if (!matched && p.kind === 'left') out.push([...l, ...nullsRight]);
+          if (!matched && p.kind === 'left') out.push([...l, ...nullsRight]);
+        });
       }
       if (out.length) yield out;
     }
@@ -879,6 +889,135 @@ async function* runSort(p: Plan & { node: 'sort' }, env: ExecEnv, ctx: EvalCtx):
   items.sort(order);
   if (keep < items.length) items = items.slice(0, keep);
   for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS).map((x) => x.r);
+}
+
+// ---- window functions ----
+
+async function* runWindow(p: Plan & { node: 'window' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
+  const rows = await collect(p.input, env, ctx);
+  const results = p.calls.map((c) => windowValues(c, rows, ctx));
+  const out: Row[] = rows.map((r, i) => [...r, ...results.map((v) => v[i])]);
+  for (let i = 0; i < out.length; i += BATCH_ROWS) yield out.slice(i, i + BATCH_ROWS);
+}
+
+/** One window function's value for every row. */
+function windowValues(c: WindowCall, rows: Row[], ctx: EvalCtx): SqlValue[] {
+  const part = c.partition.map(compiled);
+  const keys = c.order.map((o) => compiled(o.e));
+  const args = c.args.map(compiled);
+  const cmp = rowComparator(c.order);
+  const groups = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const k = part.map((f, j) => groupKey(f(r, ctx), c.partitionTypes[j])).join('\u0001');
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(i);
+  });
+  const out = new Array<SqlValue>(rows.length).fill(null);
+  const orderKey = rows.map((r) => keys.map((f) => f(r, ctx)));
+  for (const idx of groups.values()) {
+    idx.sort((a, b) => cmp(orderKey[a], orderKey[b]) || a - b);
+    const n = idx.length;
+    // peer groups: rows equal on ORDER BY
+    const peerEnd = new Array<number>(n);
+    for (let i = n - 1; i >= 0; i--) peerEnd[i] = i + 1 < n && cmp(orderKey[idx[i]], orderKey[idx[i + 1]]) === 0 ? peerEnd[i + 1] : i;
+    const peerStart = new Array<number>(n);
+    for (let i = 0; i < n; i++) peerStart[i] = i > 0 && cmp(orderKey[idx[i]], orderKey[idx[i - 1]]) === 0 ? peerStart[i - 1] : i;
+    const frameEnd = (i: number): number => (c.frame === 'all' ? n - 1 : c.frame === 'rows' ? i : peerEnd[i]);
+    const arg = (i: number, a = 0): SqlValue => args[a](rows[idx[i]], ctx);
+    if (c.agg) {
+      // running aggregate over the frame (start of partition .. frame end)
+      const state = newAggState(c.agg);
+      let done = -1;
+      if (c.frame === 'all') {
+        for (let i = 0; i < n; i++) state.step(args.map((f) => f(rows[idx[i]], ctx)));
+        const v = state.final();
+        for (let i = 0; i < n; i++) out[idx[i]] = v;
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        const end = frameEnd(i);
+        while (done < end) {
+          done++;
+          state.step(args.map((f) => f(rows[idx[done]], ctx)));
+        }
+        // every aggregate state can be read and then stepped further
+        out[idx[i]] = state.final();
+      }
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      let v: SqlValue = null;
+      switch (c.name) {
+        case 'row_number': v = BigInt(i + 1); break;
+        case 'rank': v = BigInt(peerStart[i] + 1); break;
+        case 'dense_rank': {
+          let d = 1;
+          for (let j = 1; j <= peerStart[i]; j++) if (peerStart[j] === j) d++;
+          v = BigInt(d);
+          break;
+        }
+        case 'percent_rank': v = n > 1 ? peerStart[i] / (n - 1) : 0; break;
+        case 'cume_dist': v = (peerEnd[i] + 1) / n; break;
+        case 'ntile': {
+          const buckets = arg(i) as number;
+          if (buckets === null || buckets <= 0) throw new SqlError(SqlState.invalidParameterValue, 'argument of ntile must be greater than zero');
+          const per = Math.floor(n / buckets), extra = n % buckets;
+          let b = 0, start = 0;
+          while (b < buckets) {
+            const size = per + (b < extra ? 1 : 0);
+            if (i < start + size) break;
+            start += size;
+            b++;
+          }
+          v = b + 1;
+          break;
+        }
+        case 'lag': case 'lead': {
+          const off = args.length > 1 ? (arg(i, 1) as number) : 1;
+          const j = c.name === 'lag' ? i - off : i + off;
+          v = j >= 0 && j < n ? arg(j) : args.length > 2 ? arg(i, 2) : null;
+          break;
+        }
+        case 'first_value': v = arg(0); break;
+        case 'last_value': v = arg(frameEnd(i)); break;
+        case 'nth_value': {
+          const k = arg(i, 1) as number;
+          if (k <= 0) throw new SqlError(SqlState.invalidParameterValue, 'argument of nth_value must be greater than zero');
+          v = k - 1 <= frameEnd(i) ? arg(k - 1) : null;
+          break;
+        }
+        default: throw new Error(`bug: unknown window function ${c.name}`);
+      }
+      out[idx[i]] = v;
+    }
+  }
+  return out;
+}
+
+// ---- recursive CTEs ----
+
+async function* runRecursive(p: Plan & { node: 'recursive' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
+  const seen = p.all ? undefined : new Set<string>();
+  const key = (r: Row): string => r.map((v, i) => groupKey(v, p.types[i])).join('\u0001');
+  let total = 0;
+  const fresh = (rows: Row[]): Row[] => {
+    const out = seen ? rows.filter((r) => {
+      const k = key(r);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    }) : rows;
+    total += out.length;
+    if (total > ROWS_IN_MEMORY_MAX) throw limitError('WITH RECURSIVE');
+    return out;
+  };
+  let working = fresh(await collect(p.init, env, ctx));
+  while (working.length) {
+    for (let i = 0; i < working.length; i += BATCH_ROWS) yield working.slice(i, i + BATCH_ROWS);
+    env.cache.set(`wt:${p.id}`, working);
+    working = fresh(await collect(p.step, env, ctx));
+  }
 }
 
 // ---- set operations ----

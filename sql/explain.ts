@@ -51,7 +51,12 @@ function walk(p: Plan, depth: number, out: string[]): void {
     case 'values': line(`Values Scan (${p.rows.length} rows)`); return;
     case 'srf': line(`Function Scan on ${p.fn.split(':')[0]}`); return;
     case 'filter': line('Filter'); detail(exprText(p.pred)); walk(p.input, depth + 1, out); return;
-    case 'project': line(p.srf ? 'ProjectSet' : 'Project'); walk(p.input, depth + 1, out); return;
+    case 'project':
+      // projections compute columns; only a set-returning one changes the row count
+      if (!p.srf) return walk(p.input, depth, out);
+      line('ProjectSet');
+      walk(p.input, depth + 1, out);
+      return;
     case 'join': {
       const kind = p.kind === 'inner' ? '' : ` ${p.kind[0].toUpperCase()}${p.kind.slice(1)}`;
       line(p.lateral ? `Nested Loop${kind} (per left row)` : p.leftKeys.length ? `Hash${kind} Join` : `Nested Loop${kind}`);
@@ -61,11 +66,14 @@ function walk(p: Plan, depth: number, out: string[]): void {
       return;
     }
     case 'aggregate': line(p.groups.length ? 'HashAggregate' : 'Aggregate'); walk(p.input, depth + 1, out); return;
+    case 'window': line('WindowAgg'); walk(p.input, depth + 1, out); return;
     case 'sort': line(p.limit ? 'Sort (top-N)' : 'Sort'); walk(p.input, depth + 1, out); return;
     case 'distinct': line('Unique'); walk(p.input, depth + 1, out); return;
     case 'limit': line('Limit'); walk(p.input, depth + 1, out); return;
     case 'setop': line(`${p.op[0].toUpperCase()}${p.op.slice(1)}${p.all ? ' All' : ''}`); walk(p.left, depth + 1, out); walk(p.right, depth + 1, out); return;
     case 'cte': line(`CTE Scan (${p.id})`); walk(p.plan, depth + 1, out); return;
+    case 'recursive': line('Recursive Union'); walk(p.init, depth + 1, out); walk(p.step, depth + 1, out); return;
+    case 'worktable': line('WorkTable Scan'); return;
     case 'async': line(`SubPlan x${p.specs.length}`); walk(p.input, depth + 1, out); return;
   }
 }

@@ -416,7 +416,7 @@ export function specialize(e: BExpr, ctx: EvalCtx): BExpr {
     if (x.k === 'async') return { k: 'const', v: ctx.async[x.id], t: x.t };
     if (x.k === 'call') {
       const def = FUNCTIONS.get(x.fn);
-      if (def?.session && x.args.every((a) => a.k === 'const')) return { k: 'const', v: compile(x)([], ctx), t: x.t };
+      if (def?.session && !def.volatile && x.args.every((a) => a.k === 'const')) return { k: 'const', v: compile(x)([], ctx), t: x.t };
     }
     return x;
   });

@@ -7,9 +7,9 @@ import {
   civilParts, formatInterval, intervalAdd, intervalMicros, intervalMul, MICROS_PER_DAY, MICROS_PER_SECOND, parseInterval,
   timestampDiff, timestampPlusInterval, truncTimestamp, daysFromCivil,
 } from './datetime.js';
-import { SqlError, SqlState, divisionByZero, outOfRange } from './errors.js';
+import { SqlError, SqlState, divisionByZero } from './errors.js';
 import {
-  ceilDec, decAbs, decAdd, decCmp, decDiv, decDivTrunc, decFromBigInt, decFromNumber, decMod, decMul, decNeg, decSign,
+  ceilDec, decAbs, decAdd, decDiv, decExp, decLn, decPower, decDivTrunc, decFromBigInt, decMod, decMul, decNeg, decSign,
   decSqrt, decToNumber, floorDec, formatDec, parseDec, roundDec, truncDec, type Dec,
 } from './numeric.js';
 import { arrayOf, elemType, formatType, Oid, T, type SqlType } from './types.js';
@@ -54,6 +54,8 @@ export interface FnDef {
   strict?: boolean;
   /** Needs the session (user, catalog, clock): never runs inside a shard. */
   session?: boolean;
+  /** A new value on every call (random(), clock_timestamp()): never folded into a constant. */
+  volatile?: boolean;
 }
 
 export const FUNCTIONS = new Map<string, FnDef>();
@@ -189,22 +191,7 @@ def('^:float8', ([a, b]) => {
   if (x < 0 && !Number.isInteger(y)) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'a negative number raised to a non-integer power yields a complex result');
   return floatCheck(Math.pow(x, y), x, y);
 });
-def('^:numeric', ([a, b]) => {
-  const x = dec(a), y = dec(b);
-  if (x.n === 0n && y.n < 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'zero raised to a negative power is undefined');
-  if (y.s === 0 || y.n % 10n ** BigInt(y.s) === 0n) {
-    const e = y.s === 0 ? y.n : y.n / 10n ** BigInt(y.s);
-    if (e >= 0n && e <= 10000n) {
-      let r: Dec = { n: 1n, s: 0 };
-      for (let i = 0n; i < e; i++) r = decMul(r, x);
-      // PostgreSQL keeps at least 16 significant digits' scale for power results
-      return formatDec(roundDec(r, Math.max(r.s, 16)));
-    }
-  }
-  const v = Math.pow(decToNumber(x), decToNumber(y));
-  if (!Number.isFinite(v)) throw outOfRange('numeric');
-  return formatDec(roundDec(decFromNumber(v), 16));
-});
+def('^:numeric', ([a, b]) => formatDec(decPower(dec(a), dec(b))));
 
 // date and time arithmetic
 def('+:date_int', ([a, b]) => num(a) + num(b));
@@ -225,7 +212,7 @@ def('/:interval', ([a, b]) => {
 
 // strings
 def('||:text', ([a, b]) => str(a) + str(b));
-def('||:array', ([a, b]) => [...(a as SqlValue[]), ...(b as SqlValue[])]);
+def('||:array', ([a, b]) => (a === null ? b : b === null ? a : [...(a as SqlValue[]), ...(b as SqlValue[])]), { strict: false });
 def('||:array_elem', ([a, b]) => [...(a as SqlValue[]), b], { strict: false });
 def('||:elem_array', ([a, b]) => [a, ...(b as SqlValue[])], { strict: false });
 def('||:jsonb', ([a, b]) => {
@@ -397,6 +384,12 @@ for (const name of ['power', 'pow']) {
   fn(name, [Oid.numeric, Oid.numeric], T.numeric, FUNCTIONS.get('^:numeric')!.impl, { id: 'power:numeric' });
 }
 fn('exp', [Oid.float8], T.float8, ([a]) => floatCheck(Math.exp(num(a)), num(a), 0));
+fn('exp', [Oid.numeric], T.numeric, ([a]) => formatDec(decExp(dec(a))));
+fn('ln', [Oid.numeric], T.numeric, ([a]) => formatDec(decLn(dec(a))));
+fn('log', [Oid.numeric, Oid.numeric], T.numeric, ([b, x]) => {
+  const lb = decLn(dec(b)), lx = decLn(dec(x));
+  return formatDec(decDiv(lx, lb));
+});
 fn('ln', [Oid.float8], T.float8, ([a]) => {
   if (num(a) <= 0) throw new SqlError(SqlState.invalidArgumentForPowerFunction, num(a) === 0 ? 'cannot take logarithm of zero' : 'cannot take logarithm of a negative number');
   return Math.log(num(a));
@@ -411,7 +404,7 @@ fn('degrees', [Oid.float8], T.float8, ([a]) => (num(a) * 180) / Math.PI);
 fn('radians', [Oid.float8], T.float8, ([a]) => (num(a) * Math.PI) / 180);
 for (const f of ['sin', 'cos', 'tan', 'asin', 'acos', 'atan'] as const) fn(f, [Oid.float8], T.float8, ([a]) => Math[f](num(a)));
 fn('atan2', [Oid.float8, Oid.float8], T.float8, ([a, b]) => Math.atan2(num(a), num(b)));
-fn('random', [], T.float8, (_a, ctx) => (ctx.random ?? Math.random)(), { session: true });
+fn('random', [], T.float8, (_a, ctx) => (ctx.random ?? Math.random)(), { session: true, volatile: true });
 fn('gcd', [Oid.int8, Oid.int8], T.int8, ([a, b]) => {
   let x = big(a) < 0n ? -big(a) : big(a), y = big(b) < 0n ? -big(b) : big(b);
   while (y) [x, y] = [y, x % y];
@@ -434,9 +427,12 @@ fn('character_length', [TXT], T.int4, ([a]) => charLength(str(a)), { id: 'length
 fn('octet_length', [TXT], T.int4, ([a]) => Buffer.byteLength(str(a)));
 fn('octet_length', [Oid.bytea], T.int4, ([a]) => (a as Uint8Array).length, { id: 'length:bytea' });
 fn('bit_length', [TXT], T.int4, ([a]) => Buffer.byteLength(str(a)) * 8);
-fn('lower', [TXT], T.text, ([a]) => str(a).toLowerCase());
-fn('upper', [TXT], T.text, ([a]) => str(a).toUpperCase());
-fn('initcap', [TXT], T.text, ([a]) => str(a).toLowerCase().replace(/(^|[^a-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
+// The database's LC_CTYPE is C: case mapping changes ASCII letters only, as in PostgreSQL.
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+const asciiUpper = (s: string): string => s.replace(/[a-z]/g, (c) => c.toUpperCase());
+fn('lower', [TXT], T.text, ([a]) => asciiLower(str(a)));
+fn('upper', [TXT], T.text, ([a]) => asciiUpper(str(a)));
+fn('initcap', [TXT], T.text, ([a]) => asciiLower(str(a)).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
 function substr(s: string, from: number, len?: number): string {
   // PostgreSQL: characters from position `from` (1-based, may be <= 0), `len` characters of the window.
   if (len !== undefined && len < 0) throw new SqlError(SqlState.substringError, 'negative substring length not allowed');
@@ -598,7 +594,7 @@ fn('current_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session
 fn('current_timestamp', [Oid.int4], T.timestamptz, ([p], ctx) => roundMicros(ctx.nowMicros, num(p)), { session: true, id: 'current_timestamp(p)' });
 fn('transaction_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session: true, id: 'now()' });
 fn('statement_timestamp', [], T.timestamptz, (_a, ctx) => ctx.nowMicros, { session: true, id: 'now()' });
-fn('clock_timestamp', [], T.timestamptz, () => Date.now() * 1000, { session: true });
+fn('clock_timestamp', [], T.timestamptz, () => Date.now() * 1000, { session: true, volatile: true });
 fn('localtimestamp', [], T.timestamp, (_a, ctx) => ctx.nowMicros, { session: true });
 fn('localtimestamp', [Oid.int4], T.timestamp, ([p], ctx) => roundMicros(ctx.nowMicros, num(p)), { session: true, id: 'localtimestamp(p)' });
 fn('current_date', [], T.date, (_a, ctx) => Math.floor(ctx.nowMicros / MICROS_PER_DAY), { session: true });
@@ -698,8 +694,8 @@ fn('array_to_string', ['anyarray', TXT, TXT], T.text, ([a, d, n], _c, _r, ts) =>
 
 // ---- misc ----
 
-fn('gen_random_uuid', [], T.uuid, () => randomUuid(), { session: true });
-fn('uuid_generate_v4', [], T.uuid, () => randomUuid(), { session: true, id: 'gen_random_uuid()' });
+fn('gen_random_uuid', [], T.uuid, () => randomUuid(), { session: true, volatile: true });
+fn('uuid_generate_v4', [], T.uuid, () => randomUuid(), { session: true, volatile: true, id: 'gen_random_uuid()' });
 function randomUuid(): string {
   return randomUUID();
 }
@@ -754,11 +750,13 @@ fn('current_user', [], T.name, (_a, ctx) => sess(ctx).user, S);
 fn('session_user', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
 fn('user', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
 fn('current_role', [], T.name, (_a, ctx) => sess(ctx).user, { ...S, id: 'current_user()' });
-fn('current_schema', [], T.name, (_a, ctx) => sess(ctx).searchPath.find((s) => s !== 'pg_catalog') ?? 'public', S);
+const EXISTING_SCHEMAS = new Set(['public', 'pg_catalog', 'information_schema']);
+fn('current_schema', [], T.name, (_a, ctx) => sess(ctx).searchPath.find((s) => EXISTING_SCHEMAS.has(s) && s !== 'pg_catalog') ?? null, { ...S, strict: false });
 fn('current_database', [], T.name, (_a, ctx) => sess(ctx).database, S);
 fn('current_catalog', [], T.name, (_a, ctx) => sess(ctx).database, { ...S, id: 'current_database()' });
 fn('current_schemas', [Oid.bool], T.nameArray, ([implicit], ctx) => {
-  const path = sess(ctx).searchPath.filter((s) => s !== '$user' && s !== '"$user"');
+  // only schemas that exist, as PostgreSQL reports them
+  const path = sess(ctx).searchPath.filter((s) => EXISTING_SCHEMAS.has(s));
   return implicit && !path.includes('pg_catalog') ? ['pg_catalog', ...path] : path;
 }, S);
 fn('version', [], T.text, () => 'PostgreSQL 15.20 (Tessera 0.1) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit', S);

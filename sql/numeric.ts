@@ -249,8 +249,9 @@ export function decSqrt(a: Dec): Dec {
   if (a.n < 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'cannot take square root of a negative number');
   if (a.n === 0n) return { n: 0n, s: Math.max(a.s, 16) };
   const { weight } = weightAndFirstDigit(a);
-  // PostgreSQL: rscale = max(NUMERIC_MIN_SIG_DIGITS - (weight * DEC_DIGITS) / 2, dscale, NUMERIC_MIN_DISPLAY_SCALE)
-  const rscale = Math.min(Math.max(16 - Math.trunc((weight * 4) / 2), a.s, 0), MAX_SCALE);
+  // PostgreSQL's numeric_sqrt: sweight = (weight + 1) * DEC_DIGITS / 2 - 1; rscale = 16 - sweight
+  const sweight = Math.trunc(((weight + 1) * 4) / 2) - 1;
+  const rscale = Math.min(Math.max(16 - sweight, a.s, 0), MAX_SCALE);
   // integer square root of a.n * 10^(2*rscale - a.s) (+2 guard digits), then round
   const shift = 2 * (rscale + 1) - a.s;
   const target = shift >= 0 ? a.n * pow10(shift) : a.n / pow10(-shift);
@@ -266,4 +267,100 @@ function isqrt(v: bigint): bigint {
     if (y >= x) return x;
     x = y;
   }
+}
+
+// ---- transcendental functions at a requested scale (fixed point on bigints) ----
+
+/** ln(x) * 10^S as a bigint, x > 0 given as a fixed-point bigint with scale S. */
+function lnFixed(x: bigint, S: number): bigint {
+  const one = pow10(S);
+  // bring x near 1 by square roots: ln(x) = 2^k ln(x^(1/2^k))
+  let k = 0;
+  const near = one / 100n;
+  while ((x > one ? x - one : one - x) > near) {
+    x = isqrt(x * one);
+    k++;
+    if (k > 2000) throw new Error('bug: ln did not converge');
+  }
+  // ln(x) = 2 atanh(z), z = (x - 1) / (x + 1)
+  const z = ((x - one) * one) / (x + one);
+  const z2 = (z * z) / one;
+  let term = z;
+  let sum = 0n;
+  for (let n = 1n; term !== 0n; n += 2n) {
+    sum += term / n;
+    term = (term * z2) / one;
+  }
+  return (2n * sum) << BigInt(k);
+}
+
+/** e^x * 10^S for a fixed-point x with scale S. */
+function expFixed(x: bigint, S: number): bigint {
+  const one = pow10(S);
+  let k = 0;
+  const small = one / 1000n;
+  while ((x < 0n ? -x : x) > small) {
+    x /= 2n;
+    k++;
+  }
+  let term = one;
+  let sum = one;
+  for (let n = 1n; term !== 0n; n++) {
+    term = (term * x) / one / n;
+    sum += term;
+  }
+  for (let i = 0; i < k; i++) sum = (sum * sum) / one;
+  return sum;
+}
+
+function toFixed(a: Dec, S: number): bigint {
+  return S >= a.s ? a.n * pow10(S - a.s) : a.n / pow10(a.s - S);
+}
+
+/** PostgreSQL's (int) truncation of an estimated decimal weight. */
+const truncToward0 = (v: number): number => (v < 0 ? Math.ceil(v) : Math.floor(v));
+
+export function decLn(a: Dec): Dec {
+  if (a.n <= 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, a.n === 0n ? 'cannot take logarithm of zero' : 'cannot take logarithm of a negative number');
+  const approx = Math.log(decToNumber(a));
+  const rscale = Math.min(Math.max(16 - truncToward0(Math.log10(Math.abs(approx) || 1)), a.s, 0), MAX_SCALE);
+  const S = rscale + 10;
+  return roundDec({ n: lnFixed(toFixed(a, S), S), s: S }, rscale);
+}
+
+export function decExp(a: Dec): Dec {
+  const approx = decToNumber(a);
+  if (approx > 6000) throw new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');
+  const rscale = Math.min(Math.max(16 - truncToward0(approx * 0.434294481903252), 0), MAX_SCALE);
+  const S = rscale + 10 + Math.max(0, Math.ceil(approx * 0.4343));
+  return roundDec({ n: expFixed(toFixed(a, S), S), s: S }, rscale);
+}
+
+export function decPower(x: Dec, y: Dec): Dec {
+  if (x.n === 0n && y.n < 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'zero raised to a negative power is undefined');
+  const integral = y.s === 0 || y.n % pow10(y.s) === 0n;
+  if (integral) {
+    const e = y.s === 0 ? y.n : y.n / pow10(y.s);
+    if (e > 100000n || e < -100000n) throw new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');
+    const rscale = Math.min(Math.max(16, x.s, y.s), MAX_SCALE);
+    let r: Dec = { n: 1n, s: 0 };
+    let b = x;
+    let k = e < 0n ? -e : e;
+    while (k > 0n) {
+      if (k & 1n) r = decMul(r, b);
+      k >>= 1n;
+      if (k > 0n) b = decMul(b, b);
+    }
+    if (e < 0n) return decDiv({ n: 1n, s: 0 }, r, rscale);
+    return roundDec(r, rscale);
+  }
+  if (x.n < 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, 'a negative number raised to a non-integer power yields a complex result');
+  if (x.n === 0n) return { n: 0n, s: 16 };
+  const val = decToNumber(y) * Math.log10(decToNumber(x));
+  if (val > 100000) throw new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');
+  const rscale = Math.min(Math.max(16 - truncToward0(val), x.s, y.s, 0), MAX_SCALE);
+  const S = rscale + 12 + Math.max(0, Math.ceil(val));
+  const lnx = lnFixed(toFixed(x, S), S);
+  const prod = (lnx * toFixed(y, S)) / pow10(S);
+  return roundDec({ n: expFixed(prod, S), s: S }, rscale);
 }

@@ -5,7 +5,7 @@
 //   any other operator, + -, * / %, ^, unary + -, COLLATE/AT, [] subscript, :: cast.
 
 import type {
-  AlterAction, Alias, ColumnConstraintSet, ColumnDefAst, Cte, Expr, FromItem, Literal, OnConflict,
+  WindowSpec, AlterAction, Alias, ColumnConstraintSet, ColumnDefAst, Cte, Expr, FromItem, Literal, OnConflict,
   OrderItem, ParsedStatement, QueryBody, SelectCore, SelectStmt, SetClause, Statement, TableConstraint, Target, TypeName,
 } from './ast.js';
 import { SqlError, SqlState, syntaxError } from './errors.js';
@@ -892,7 +892,10 @@ export class Parser {
     if (SPECIAL_FUNCS.has(t.value) && !this.isPunct('.', 1)) {
       this.next();
       let args: Expr[] = [];
-      if ((t.value === 'current_timestamp' || t.value === 'current_time' || t.value === 'localtimestamp' || t.value === 'localtime') && this.isPunct('(')) {
+      if (this.isPunct('(') && this.isPunct(')', 1) && (t.value === 'current_schema' || t.value === 'current_catalog')) {
+        this.next();
+        this.next();
+      } else if ((t.value === 'current_timestamp' || t.value === 'current_time' || t.value === 'localtimestamp' || t.value === 'localtime') && this.isPunct('(')) {
         this.next();
         args = [this.expr()];
         this.expectPunct(')');
@@ -957,18 +960,34 @@ export class Parser {
       filter = this.expr();
       this.expectPunct(')');
     }
-    let over = false;
-    if (this.acceptKw('over')) {
-      over = true;
-      // skip the window specification
-      if (this.acceptPunct('(')) {
-        let depth = 1;
-        while (depth > 0 && this.peek().kind !== 'eof') {
+    let over: WindowSpec | undefined;
+    if (this.isKw('over')) {
+      const opos = this.next().pos;
+      if (!this.isPunct('(')) throw new SqlError(SqlState.featureNotSupported, 'named windows are not supported', { position: opos + 1 });
+      this.next();
+      over = { partitionBy: [], orderBy: [], pos: opos };
+      if (this.isIdentLike() && !this.isKw('partition') && !this.isKw('order') && !this.isKw('rows') && !this.isKw('range') && !this.isKw('groups')) {
+        throw new SqlError(SqlState.featureNotSupported, 'named windows are not supported', { position: this.peek().pos + 1 });
+      }
+      if (this.acceptKw('partition')) {
+        this.expectKw('by');
+        do over.partitionBy.push(this.expr()); while (this.acceptPunct(','));
+      }
+      if (this.acceptKw('order')) {
+        this.expectKw('by');
+        over.orderBy = this.orderList();
+      }
+      if (this.isKw('rows') || this.isKw('range') || this.isKw('groups')) {
+        const start = this.peek().pos;
+        let depth = 0;
+        while (!(depth === 0 && this.isPunct(')')) && this.peek().kind !== 'eof') {
           if (this.isPunct('(')) depth++;
           if (this.isPunct(')')) depth--;
           this.next();
         }
-      } else this.ident();
+        over.frame = this.sql.slice(start, this.tokens[this.i - 1].end).replace(/\s+/g, ' ').toUpperCase();
+      }
+      this.expectPunct(')');
     }
     return { kind: 'func', name, args, star, distinct, orderBy, filter, over, pos };
   }
@@ -1752,6 +1771,13 @@ export class Parser {
 /** Parses a query string into statements (an empty string gives none). */
 export function parseSql(sql: string): ParsedStatement[] {
   return new Parser(sql).parseScript();
+}
+
+/** Parses a type name (regtype input). */
+export function parseTypeName(text: string): import('./ast.js').TypeName {
+  const p = new Parser(text);
+  const t = p.typeName();
+  return t;
 }
 
 /** Parses one expression (column DEFAULT text stored in the catalog). */

@@ -40,6 +40,20 @@ export type AsyncSpec =
   | { id: number; kind: 'nextval'; arg: BExpr; type: SqlType }
   | { id: number; kind: 'seqfn'; fn: 'currval' | 'setval' | 'lastval'; args: BExpr[]; type: SqlType };
 
+export interface WindowCall {
+  /** Window function name (row_number, lag, sum, ...). */
+  name: string;
+  args: BExpr[];
+  partition: BExpr[];
+  partitionTypes: SqlType[];
+  order: SortKey[];
+  /** Aggregates used as window functions. */
+  agg?: AggSpec;
+  /** 'range': the default frame (up to the current row's peers); 'rows': up to the current row; 'all': the whole partition. */
+  frame: 'range' | 'rows' | 'all';
+  type: SqlType;
+}
+
 export interface AggCall {
   spec: AggSpec;
   args: BExpr[];
@@ -70,6 +84,12 @@ export type Plan =
   | { node: 'limit'; input: Plan; limit: BExpr | null; offset: BExpr | null; width: number }
   | { node: 'setop'; op: 'union' | 'intersect' | 'except'; all: boolean; left: Plan; right: Plan; types: SqlType[]; width: number }
   | { node: 'cte'; id: number; plan: Plan; width: number }
+  /** Window functions: the input rows (all of them, in input order) with each call's value appended. */
+  | { node: 'window'; input: Plan; calls: WindowCall[]; width: number }
+  /** WITH RECURSIVE: init rows, then step repeated over the previous round's rows (the work table) until none are new. */
+  | { node: 'recursive'; id: number; init: Plan; step: Plan; all: boolean; types: SqlType[]; width: number }
+  /** The rows of the previous round of a recursive CTE. */
+  | { node: 'worktable'; id: number; width: number }
   /** Resolves async specs (subqueries) for each input row and appends their values as columns. */
   | { node: 'async'; input: Plan; specs: AsyncSpec[]; width: number };
 

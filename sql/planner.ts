@@ -11,7 +11,7 @@
 //     key when the join binds the right table's whole primary key.
 
 import type { Cte, Expr, FromItem, OrderItem, QueryBody, SelectCore, SelectStmt, Target } from './ast.js';
-import { AggCollector, ExprBinder, funcName, isSrfName, Params, Scope, toPostAgg, type BinderHost, type RelColumn } from './binder.js';
+import { AggCollector, ExprBinder, funcName, isSrfName, Params, Scope, toPostAgg, WindowCollector, windowIndex, type BinderHost, type RelColumn } from './binder.js';
 import { isAggregateName } from './aggregates.js';
 import { SqlError, SqlState, undefinedTable, unsupported } from './errors.js';
 import {
@@ -34,6 +34,8 @@ interface CteDef {
   id: number;
   plan: Plan;
   columns: OutputColumn[];
+  /** The work table of a recursive CTE being planned: read directly, never cached. */
+  worktable?: boolean;
 }
 
 interface Leaf {
@@ -54,8 +56,6 @@ interface Step {
   on: BExpr[];
 }
 
-/** Row-count ceiling for an integer partition-key range to become point reads. */
-const INT_RANGE_POINTS_MAX = 1024;
 
 export class Planner implements BinderHost {
   readonly params: Params;
@@ -129,7 +129,10 @@ export class Planner implements BinderHost {
     const frame = new Map<string, CteDef>();
     this.cteFrames.push(frame);
     for (const cte of ctes) {
-      if (recursive && referencesName(cte.query, cte.name)) throw new SqlError(SqlState.featureNotSupported, 'WITH RECURSIVE is not supported', { position: cte.pos + 1 });
+      if (recursive && referencesName(cte.query, cte.name)) {
+        frame.set(cte.name, this.planRecursiveCte(cte, frame, parent));
+        continue;
+      }
       const q = this.planSelect(cte.query, parent);
       let columns = q.columns;
       if (cte.columns) {
@@ -138,6 +141,33 @@ export class Planner implements BinderHost {
       }
       frame.set(cte.name, { id: this.nextCteId++, plan: q.plan, columns });
     }
+  }
+
+  /** WITH RECURSIVE name AS (non-recursive term UNION [ALL] recursive term). */
+  private planRecursiveCte(cte: Cte, frame: Map<string, CteDef>, parent?: Scope): CteDef {
+    const body = cte.query.body;
+    const bad = (): SqlError => new SqlError(SqlState.invalidRecursion, `recursive query "${cte.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`, { position: cte.pos + 1 });
+    if (body.kind !== 'setop' || body.op !== 'union') throw bad();
+    if (cte.query.orderBy.length || cte.query.limit || cte.query.offset || cte.query.with) throw unsupported('ORDER BY, LIMIT or WITH inside a recursive query', cte.pos + 1);
+    const init = this.planBody(body.left, parent);
+    let columns = init.columns;
+    if (cte.columns) {
+      if (cte.columns.length !== columns.length) throw new SqlError(SqlState.invalidColumnReference, `WITH query "${cte.name}" has ${columns.length} columns available but ${cte.columns.length} columns specified`, { position: cte.pos + 1 });
+      columns = columns.map((c, i) => ({ ...c, name: cte.columns![i], tableOid: 0, attnum: 0 }));
+    }
+    const types = columns.map((c) => (c.type.oid === Oid.unknown ? T.text : c.type));
+    const wtId = this.nextCteId++;
+    frame.set(cte.name, { id: wtId, plan: { node: 'worktable', id: wtId, width: columns.length }, columns: columns.map((c, i) => ({ ...c, type: types[i] })), worktable: true });
+    const step = this.planBody(body.right, parent);
+    if (step.columns.length !== columns.length) throw new SqlError(SqlState.syntaxError, 'each UNION query must have the same number of columns', { position: body.pos + 1 });
+    const binder = new ExprBinder(this, new Scope(parent));
+    const fix = (q: PlannedQuery): Plan => {
+      if (q.columns.every((c, i) => c.type.oid === types[i].oid)) return q.plan;
+      const exprs = q.columns.map((c, i) => binder.coerce({ k: 'col', i, t: c.type }, types[i], 'assignment', body.pos));
+      return { node: 'project', input: q.plan, exprs, width: exprs.length };
+    };
+    const plan: Plan = { node: 'recursive', id: wtId, init: fix(init), step: fix(step), all: body.all, types, width: types.length };
+    return { id: this.nextCteId++, plan, columns: columns.map((c, i) => ({ ...c, type: types[i] })) };
   }
 
   private findCte(name: string): CteDef | undefined {
@@ -257,7 +287,8 @@ export class Planner implements BinderHost {
     }
 
     // select list
-    const outBinder = new ExprBinder(this, scope, collector ? { agg: collector } : { noAggWhere: 'this context' });
+    const win = new WindowCollector();
+    const outBinder = new ExprBinder(this, scope, collector ? { agg: collector, win } : { noAggWhere: 'this context', win });
     const exprs: BExpr[] = [];
     const columns: OutputColumn[] = [];
     let srf: { index: number; fn: string; args: BExpr[] } | undefined;
@@ -332,6 +363,19 @@ export class Planner implements BinderHost {
       const aggs = collector.calls.map((c) => ({ ...c, args: c.args.map(map), filter: c.filter ? map(c.filter) : null, orderBy: c.orderBy.map((o) => ({ ...o, e: map(o.e) })) }));
       plan = { node: 'aggregate', input, groups, groupTypes: groups.map((g) => g.t), aggs, width: groups.length + aggs.length };
       if (havingPred) plan = this.filter(plan, [havingPred]);
+    }
+
+    if (win.calls.length) {
+      const base = plan.width;
+      for (const c of win.calls) {
+        if ([...c.args, ...c.partition, ...c.order.map((o) => o.e)].some(hasAsync)) throw unsupported('subqueries in window function calls');
+      }
+      plan = { node: 'window', input: plan, calls: win.calls, width: base + win.calls.length };
+      const toCol = (e: BExpr): BExpr => mapExpr(e, (x) => {
+        const w = windowIndex(x);
+        return w === undefined ? x : { k: 'col', i: base + w, t: x.t };
+      });
+      exprs.splice(0, exprs.length, ...exprs.map(toCol));
     }
 
     const projected = this.withAsync(plan, exprs);
@@ -476,7 +520,7 @@ export class Planner implements BinderHost {
         if (stepConds[k].length) acc = this.filter(acc, stepConds[k]);
         return;
       }
-      acc = this.join(acc, right, s.kind === 'cross' || s.kind === 'first' ? 'inner' : s.kind, stepConds[k], leaves);
+      acc = this.join(acc, right, s.kind === 'cross' || s.kind === 'first' ? 'inner' : s.kind, stepConds[k]);
     });
     return this.filter(acc!, post);
   }
@@ -506,7 +550,7 @@ export class Planner implements BinderHost {
         let acc: Plan | undefined;
         for (const s of sub) {
           const r = this.stepPlan(s, subLeaves.map((l) => ({ ...l, offset: l.offset - offset })));
-          acc = acc ? this.join(acc, r, s.kind === 'first' || s.kind === 'cross' ? 'inner' : s.kind, s.on.map((c) => shiftColumns(c, -offset)), subLeaves.map((l) => ({ ...l, offset: l.offset - offset }))) : r.plan;
+          acc = acc ? this.join(acc, r, s.kind === 'first' || s.kind === 'cross' ? 'inner' : s.kind, s.on.map((c) => shiftColumns(c, -offset))) : r.plan;
         }
         leaves.push({ plan: acc!, offset, width: scope.width - offset, pushed: [], lateral: false });
       } else {
@@ -549,7 +593,8 @@ export class Planner implements BinderHost {
         if (cte) {
           const cols = renameColumns(cte.columns.map((c) => ({ name: c.name, type: c.type, hidden: false, tableOid: 0, attnum: 0 })), item.alias?.columns, alias, item.pos);
           scope.addRel(alias, cols, leafIndex);
-          return { plan: { node: 'cte', id: cte.id, plan: cte.plan, width: cols.length }, offset, width: cols.length, pushed: [], lateral: false };
+          const plan: Plan = cte.worktable ? cte.plan : { node: 'cte', id: cte.id, plan: cte.plan, width: cols.length };
+          return { plan, offset, width: cols.length, pushed: [], lateral: false };
         }
         const resolved = this.resolveTable(schema, name, item.pos);
         if ('rows' in resolved) {
@@ -597,20 +642,18 @@ export class Planner implements BinderHost {
         if (item.alias && !item.alias.columns && cols.length === 1 + (item.ordinality ? 1 : 0)) cols[0] = { ...cols[0], name: item.alias.name };
         cols = renameColumns(cols, item.alias?.columns, alias, item.pos);
         scope.addRel(alias, cols, leafIndex);
-        const lateral = this.planUsesOuter(plan, 1);
+        // The arguments were bound one scope deeper (to see preceding FROM items as the
+        // left row of a lateral join); without such references they run once per query.
+        let lateral = false;
+        forEachExpr(plan, (e) => walk(e, (x) => {
+          if (x.k === 'outer' && x.level === 1) lateral = true;
+        }));
+        if (!lateral) plan = mapPlanExprs(plan, (e) => shiftOuter(e, -1));
         return { plan, offset, width: cols.length, pushed: [], lateral };
       }
       case 'join':
         throw new Error('bug: joins are flattened before planLeaf');
     }
-  }
-
-  private planUsesOuter(plan: Plan, level: number): boolean {
-    let found = false;
-    forEachExpr(plan, (e) => walk(e, (x) => {
-      if (x.k === 'outer' && x.level >= level) found = true;
-    }));
-    return found;
   }
 
   resolveTable(schema: string | undefined, name: string, pos: number): SqlTable | VirtualTable {
@@ -703,7 +746,7 @@ export class Planner implements BinderHost {
     return this.filter(plan, asyncConds);
   }
 
-  private join(left: Plan, right: { plan: Plan; leaf: Leaf }, kind: 'inner' | 'left' | 'right' | 'full', conds: BExpr[], leaves: Leaf[]): Plan {
+  private join(left: Plan, right: { plan: Plan; leaf: Leaf }, kind: 'inner' | 'left' | 'right' | 'full', conds: BExpr[]): Plan {
     const leaf = right.leaf;
     const width = left.width + right.plan.width;
     if (leaf.lateral) {
@@ -945,6 +988,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
     case 'project': p.exprs.forEach((e) => fn(e, 0)); if (p.srf) p.srf.args.forEach((e) => fn(e, 0)); break;
     case 'join': p.leftKeys.forEach((e) => fn(e, 0)); p.rightKeys.forEach((e) => fn(e, 0)); if (p.cond) fn(p.cond, 0); break;
     case 'aggregate': p.groups.forEach((e) => fn(e, 0)); p.aggs.forEach((a) => { a.args.forEach((e) => fn(e, 0)); if (a.filter) fn(a.filter, 0); a.orderBy.forEach((o) => fn(o.e, 0)); }); break;
+    case 'window': p.calls.forEach((c) => [...c.args, ...c.partition, ...c.order.map((o) => o.e)].forEach((e) => fn(e, 0))); break;
     case 'sort': p.keys.forEach((k) => fn(k.e, 0)); if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
     case 'distinct': p.keys.forEach((e) => fn(e, 0)); break;
     case 'limit': if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
@@ -953,12 +997,20 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
   }
 }
 
+/** A leaf plan (srf or values) with every expression rewritten. */
+function mapPlanExprs(p: Plan, f: (e: BExpr) => BExpr): Plan {
+  if (p.node === 'srf') return { ...p, args: p.args.map(f) };
+  if (p.node === 'values') return { ...p, rows: p.rows.map((r) => r.map(f)) };
+  return p;
+}
+
 export function forEachChild(p: Plan, fn: (c: Plan, extra: number) => void): void {
   switch (p.node) {
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'distinct': case 'limit': case 'async': fn(p.input, 0); break;
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'distinct': case 'limit': case 'async': case 'window': fn(p.input, 0); break;
     case 'join': fn(p.left, 0); fn(p.right, p.lateral ? 1 : 0); break;
     case 'setop': fn(p.left, 0); fn(p.right, 0); break;
     case 'cte': fn(p.plan, 0); break;
+    case 'recursive': fn(p.init, 0); fn(p.step, 0); break;
     default: break;
   }
 }

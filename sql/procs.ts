@@ -11,7 +11,12 @@ import type { Cell, LiveRow, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState, type SqlErrorData } from './errors.js';
 import { compile, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
-import { normalize, type SqlValue } from './values.js';
+import { storedValue, type SqlValue } from './values.js';
+
+/** Cell holding the ids of the last batches whose deltas were applied to a row. */
+export const APPLIED_BATCHES = 'tessera$batches';
+/** Batch ids remembered per row; a crashed batch is replayed at start-up, well within this. */
+export const APPLIED_BATCHES_MAX = 64;
 
 export const PROC = {
   filter: 'sql.filter',
@@ -61,6 +66,8 @@ export interface DeleteArgs extends RowShape {
 
 export interface DeltaArgs extends RowShape {
   deltas: [number, string, SqlValue][];
+  /** Batch-log id: remembered in the row so a replay of the batch applies it once. */
+  batch?: string;
 }
 
 export type RmwResult =
@@ -98,7 +105,7 @@ function toRow(live: LiveRow, cols: ColSpec[] | [string, number, number][]): Row
   const row = new Array<SqlValue>(cols.length);
   for (let i = 0; i < cols.length; i++) {
     const c = cols[i];
-    row[i] = normalize(live.values[c[0]], { oid: c[1], mod: c[2] });
+    row[i] = storedValue(live.values[c[0]], { oid: c[1], mod: c[2] });
   }
   return row;
 }
@@ -207,6 +214,9 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
     const a = raw as DeltaArgs;
     if (!live) return { mutations: [], result: { s: 'none' } };
     const row = toRow(live, a.cols);
+    // Batches applied to this row recently (bounded): a replayed batch is recognised and skipped.
+    const seen = Array.isArray(live.values[APPLIED_BATCHES]) ? (live.values[APPLIED_BATCHES] as string[]) : [];
+    if (a.batch !== undefined && seen.includes(a.batch)) return { mutations: [], result: { s: 'upd', row } };
     const changed = new Set<number>();
     for (const [i, fn, d] of a.deltas) {
       const def = FUNCTIONS.get(fn);
@@ -214,7 +224,9 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
       row[i] = row[i] === null || d === null ? null : def.impl([row[i], d], evalCtx(0), { oid: a.cols[i][1], mod: -1 }, []);
       changed.add(i);
     }
-    return { mutations: [mutation(ctx, { cells: cellsOf(a, row, ctx.ts, ctx.w, changed) })], result: { s: 'upd', row } };
+    const cells = cellsOf(a, row, ctx.ts, ctx.w, changed);
+    if (a.batch !== undefined) cells[APPLIED_BATCHES] = { ts: ctx.ts, w: ctx.w, v: [...seen.slice(-(APPLIED_BATCHES_MAX - 1)), a.batch] };
+    return { mutations: [mutation(ctx, { cells })], result: { s: 'upd', row } };
   }));
 
   procs.registerRmw(PROC.nextval, (live, raw, ctx) => {

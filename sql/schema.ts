@@ -173,6 +173,8 @@ export function metaValue(meta: SqlTableMeta): Value {
 /** True for engine tables SQL must not show (sequences, shadows, other layers' internals). */
 export function isHiddenTable(schema: TableSchema): boolean {
   if (schema.name.startsWith('tessera$')) return true;
+  // the DynamoDB API's index tables and transaction log
+  if (schema.options.dynamoIndex !== undefined || schema.options.dynamoSystem !== undefined || schema.name.startsWith('dynamo:')) return true;
   const meta = schema.options.sql as unknown as SqlTableMeta | undefined;
   return !!meta?.system;
 }

@@ -8,6 +8,7 @@ import { SchemaError } from '../engine/catalog.js';
 import { systemClock, type Clock } from '../engine/hlc.js';
 import type { ProcRegistry } from '../engine/procs.js';
 import type { ParsedStatement, Statement } from './ast.js';
+import { BatchLog } from './batchlog.js';
 import { copyIn, copyOutLines, type CopyInSink } from './copy.js';
 import { alterTable, createIndex, createTable, drop, schemaError, truncate, type DdlContext, type Notice } from './ddl.js';
 import { planDelete, planInsert, planUpdate, runDelete, runInsert, runUpdate, type DmlContext, type DmlPlan } from './dml.js';
@@ -68,6 +69,11 @@ export interface Portal {
   readonly copyIn?: CopyInSink;
   /** COPY ... TO STDOUT: number of columns for CopyOutResponse; fetch() returns copyData. */
   readonly copyOutColumns?: number;
+  /**
+   * Runs the statement up to its first row without fetching: for COPY, after start()
+   * copyIn / copyOutColumns are set. fetch() calls it when needed.
+   */
+  start(): Promise<void>;
   /** Runs the statement (first call) and returns up to maxRows rows (0 = all). */
   fetch(maxRows?: number): Promise<PortalBatch>;
   /** Notices raised so far (DROP ... IF EXISTS on a missing table, ...). */
@@ -195,6 +201,14 @@ export class SqlEngine {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.rowIdEpoch = engine.now();
+  }
+
+  /**
+   * Re-applies transactions a crash interrupted during COMMIT (the batch log). Call once
+   * at process start, before serving; returns how many batches were replayed.
+   */
+  recover(opts: { allWriters?: boolean } = {}): Promise<number> {
+    return new BatchLog(this.engine).replay(opts);
   }
 
   /** A new session (one per client connection). */
@@ -547,8 +561,17 @@ export class Session {
         }
         return rowsCursor([], 'ROLLBACK');
       }
-      case 'savepoint':
-        throw new SqlError(SqlState.featureNotSupported, 'savepoints are not supported');
+      case 'savepoint': {
+        if (this.state === 'idle') throw new SqlError(SqlState.noActiveSqlTransaction, `${stmt.op === 'savepoint' ? 'SAVEPOINT' : stmt.op === 'release' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT'} can only be used in transaction blocks`);
+        const txn = this.txn!;
+        if (stmt.op === 'savepoint') txn.savepoint(stmt.name);
+        else if (stmt.op === 'release') txn.release(stmt.name);
+        else {
+          for (const s of txn.rollbackTo(stmt.name)) await this.sql.engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
+          this.state = 'block';
+        }
+        return rowsCursor([], c.command);
+      }
       case 'setTransaction':
         if (this.state === 'idle') portal.notices.push({ severity: 'WARNING', code: SqlState.noActiveSqlTransaction, message: 'SET TRANSACTION can only be used in transaction blocks' });
         return rowsCursor([], 'SET');
@@ -617,12 +640,18 @@ export class Session {
           const sink = await copyIn(stmt, this.copyContext(env, ctx));
           return { next: async () => null, tag: () => `COPY ${sink.rowCount}`, copyIn: sink };
         }
-        const { columns, lines } = copyOutLines(stmt, c.query, this.copyContext(env, ctx));
+        const { columns, header, lines } = copyOutLines(stmt, c.query, this.copyContext(env, ctx));
         let count = 0;
+        let pendingHeader = header;
         const it = lines[Symbol.asyncIterator]();
         return {
           copyOutColumns: columns,
           next: async () => {
+            if (pendingHeader !== undefined) {
+              const h = pendingHeader;
+              pendingHeader = undefined;
+              return [[h]];
+            }
             const r = await it.next();
             if (r.done) return null;
             count += r.value.length;
@@ -633,11 +662,11 @@ export class Session {
       }
       case 'createTable': case 'createIndex': case 'drop': case 'truncate': case 'alterTable': {
         const dc = this.ddlContext(env, ctx, portal);
-        if (stmt.kind === 'createTable') await createTable(stmt, dc, c.parsed.text);
+        if (stmt.kind === 'createTable') await createTable(stmt, dc);
         else if (stmt.kind === 'createIndex') await createIndex(stmt, dc);
         else if (stmt.kind === 'drop') await drop(stmt, dc);
         else if (stmt.kind === 'truncate') await truncate(stmt, dc);
-        else await alterTable(stmt, dc, c.parsed.text);
+        else await alterTable(stmt, dc);
         return rowsCursor([], c.command);
       }
       case 'listen': case 'unsupported':

@@ -9,14 +9,15 @@
 //   - uniqueness is checked when a statement runs against committed data plus this
 //     transaction's writes, not again at COMMIT: a concurrent insert of the same key
 //     in between resolves by last-write-wins.
-// Not yet: a durable batch log, so a crash during COMMIT can leave some shards' part
-// applied and others' not.
+//   - a COMMIT that touches several shards writes the batch to the batch log first
+//     (batchlog.ts), so after a crash it is replayed whole.
 
 import type { Engine } from '../engine/engine.js';
 import type { Cell, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState } from './errors.js';
 import type { PendingRow, TxnOverlay } from './executor.js';
-import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
+import { BatchLog, type DeltaRequest } from './batchlog.js';
+import { PROC, type RmwResult } from './procs.js';
 import type { SqlTable } from './schema.js';
 import type { SqlValue } from './values.js';
 
@@ -33,8 +34,20 @@ export interface Shadow {
   table: SqlTable;
 }
 
+interface Savepoint {
+  name: string;
+  pending: Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>;
+  shadows: Map<string, Shadow>;
+  rowCount: number;
+}
+
+function clonePending(p: PendingRow): PendingRow {
+  return { ...p, values: new Map(p.values), deltas: new Map([...p.deltas].map(([k, v]) => [k, [...v]])) };
+}
+
 export class Transaction implements TxnOverlay {
-  private readonly pending = new Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>();
+  private pending = new Map<number, { table: SqlTable; rows: Map<string, PendingRow> }>();
+  private readonly savepoints: Savepoint[] = [];
   /** Tables truncated in this transaction, by SQL name. */
   readonly shadows = new Map<string, Shadow>();
   private rowCount = 0;
@@ -83,6 +96,35 @@ export class Transaction implements TxnOverlay {
     return this.rowCount === 0 && this.shadows.size === 0;
   }
 
+  /** SAVEPOINT: remembers the buffered state (a copy: savepoints cost O(changed rows)). */
+  savepoint(name: string): void {
+    const pending = new Map([...this.pending].map(([id, t]) => [id, { table: t.table, rows: new Map([...t.rows].map(([k, r]) => [k, clonePending(r)])) }]));
+    this.savepoints.push({ name, pending, shadows: new Map(this.shadows), rowCount: this.rowCount });
+  }
+
+  private find(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i].name === name) return i;
+    throw new SqlError(SqlState.invalidSavepointSpecification, `savepoint "${name}" does not exist`);
+  }
+
+  /** RELEASE SAVEPOINT: forgets it and every later one, keeping the changes. */
+  release(name: string): void {
+    this.savepoints.length = this.find(name);
+  }
+
+  /** ROLLBACK TO SAVEPOINT: back to the state it remembered; later savepoints are gone, it stays. Returns shadows to drop. */
+  rollbackTo(name: string): Shadow[] {
+    const i = this.find(name);
+    const sp = this.savepoints[i];
+    this.savepoints.length = i + 1;
+    const dropped = [...this.shadows.values()].filter((s) => sp.shadows.get(s.name)?.shadowName !== s.shadowName);
+    this.pending = new Map([...sp.pending].map(([id, t]) => [id, { table: t.table, rows: new Map([...t.rows].map(([k, r]) => [k, clonePending(r)])) }]));
+    this.shadows.clear();
+    for (const [k, v] of sp.shadows) this.shadows.set(k, v);
+    this.rowCount = sp.rowCount;
+    return dropped;
+  }
+
   /** Applies the transaction. Shadows are swapped in first, then rows with one timestamp, then deltas. */
   async commit(engine: Engine): Promise<void> {
     for (const s of this.shadows.values()) {
@@ -91,7 +133,7 @@ export class Transaction implements TxnOverlay {
     const ts = engine.now();
     const w = engine.writerId;
     const mutations: Mutation[] = [];
-    const deltas: { table: number; pkey: string; ckey: string; args: DeltaArgs }[] = [];
+    const deltas: DeltaRequest[] = [];
     for (const [tableId, { table, rows }] of this.pending) {
       if (!engine.catalog.tableById(tableId)) continue; // dropped meanwhile
       const keys = new Set(table.keyColumns);
@@ -123,6 +165,16 @@ export class Transaction implements TxnOverlay {
         }
       }
     }
+    const shards = new Set([...mutations.map((m) => engine.shardOf(m.pkey)), ...deltas.map((d) => engine.shardOf(d.pkey))]);
+    if (shards.size > 1 || deltas.length > 1 || (deltas.length > 0 && mutations.length > 0)) {
+      // several shards: log the batch durably first so a crash cannot apply only part of it
+      const log = new BatchLog(engine);
+      const id = await log.write(mutations, deltas);
+      await log.apply(id, mutations, deltas);
+      // Not awaited: a lost removal only means a harmless (idempotent) replay.
+      void log.remove(id).catch(() => undefined);
+      return;
+    }
     if (mutations.length) await engine.apply(mutations);
     for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
       const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => engine.rmw({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: d.args }) as Promise<RmwResult>));
@@ -132,7 +184,10 @@ export class Transaction implements TxnOverlay {
 
   /** Drops the shadows of a rolled-back transaction. */
   async rollback(engine: Engine): Promise<void> {
-    for (const s of this.shadows.values()) {
+    const all = new Map<string, Shadow>();
+    for (const s of this.shadows.values()) all.set(s.shadowName, s);
+    for (const sp of this.savepoints) for (const s of sp.shadows.values()) all.set(s.shadowName, s);
+    for (const s of all.values()) {
       await engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
     }
   }

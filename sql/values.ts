@@ -9,7 +9,8 @@
 import { canonicalInterval, formatDate, formatTimestamp, intervalMicros, MICROS_PER_DAY, parseDate, parseInterval, parseTimestamp } from './datetime.js';
 import { SqlError, SqlState, invalidInput, outOfRange } from './errors.js';
 import { applyNumericTypmod, decCmp, decFromBigInt, decFromNumber, decToBigInt, formatDec, parseDec, roundDec, trimScale, type Dec } from './numeric.js';
-import { category, elemType, formatType, isArray, isTextLike, numericPrecisionScale, Oid, T, typeName, type SqlType } from './types.js';
+import { category, elemType, formatType, isArray, isTextLike, numericPrecisionScale, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
+import { parseTypeName } from './parser.js';
 
 export type SqlValue = null | boolean | number | bigint | string | Uint8Array | SqlValue[];
 
@@ -183,7 +184,11 @@ export function inputValue(text: string, t: SqlType, cat?: CastCatalog, nowMicro
     }
     case Oid.regtype: {
       if (/^\s*\d+\s*$/.test(text)) return inputOid(text);
-      throw new SqlError(SqlState.featureNotSupported, 'regtype input by name is not supported');
+      try {
+        return resolveTypeName(parseTypeName(text)).type.oid;
+      } catch {
+        throw new SqlError(SqlState.undefinedObject, `type "${text}" does not exist`);
+      }
     }
     case Oid.int2vector: case Oid.oidvector:
       return text.trim() === '' ? [] : text.trim().split(/\s+/).map((x) => inputInt(x, 'integer') as number);
@@ -762,6 +767,19 @@ export function normalize(v: unknown, t: SqlType): SqlValue {
     }
     default: return v as SqlValue;
   }
+}
+
+/**
+ * A value read from the engine in its SQL representation: normalize(), plus numeric(p, s)
+ * key columns (whose key encoding drops trailing zeros) shown at the column's scale.
+ */
+export function storedValue(v: unknown, t: SqlType): SqlValue {
+  const x = normalize(v, t);
+  if (t.oid === Oid.numeric && t.mod >= 4 && typeof x === 'string') {
+    const ps = numericPrecisionScale(t.mod)!;
+    return formatDec(roundDec(parseDec(x), ps.scale));
+  }
+  return x;
 }
 
 /** Coerces a parameter value supplied by a client (strings are text-format input). */

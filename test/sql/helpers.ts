@@ -15,7 +15,7 @@ export interface SqlNode {
   close(): Promise<void>;
 }
 
-export async function openSqlNode(shards: number, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-sql-'))): Promise<SqlNode> {
+export async function openSqlNode(shards: number, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-sql-')), keep = false): Promise<SqlNode> {
   const procs = registerBuiltinProcs(new ProcRegistry());
   const node = await openLocalNode({ dir, shards, procs });
   const sql = createSqlEngine(node.engine, procs);
@@ -23,7 +23,7 @@ export async function openSqlNode(shards: number, dir = fs.mkdtempSync(path.join
     node, sql, dir,
     close: async () => {
       await node.close({ flush: false });
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

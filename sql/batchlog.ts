@@ -1,0 +1,115 @@
+// The batch log that makes a multi-shard COMMIT atomic (DESIGN.md §2, as Cassandra's
+// logged batches): the whole batch (row mutations with their commit timestamp, and the
+// deltas) is written durably to tessera$batchlog first, then applied to each shard,
+// then the log entry is removed. After a crash, replay() applies every entry left
+// behind again. Mutations carry fixed timestamps, so applying them twice is a no-op;
+// each delta read-modify-write records the batch id in the row it changed (the last 64
+// ids, procs.ts APPLIED_BATCHES), so a replayed delta is applied at most once.
+
+import { decode, encode } from '../engine/codec.js';
+import type { Engine } from '../engine/engine.js';
+import type { Mutation } from '../engine/types.js';
+import { SqlError } from './errors.js';
+import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
+
+export const BATCHLOG_TABLE = 'tessera$batchlog';
+/** Delta read-modify-writes issued concurrently. */
+const DELTAS_IN_FLIGHT = 64;
+
+export interface DeltaRequest {
+  table: number;
+  pkey: string;
+  ckey: string;
+  args: DeltaArgs;
+}
+
+interface Entry {
+  mutations: Mutation[];
+  deltas: DeltaRequest[];
+}
+
+export class BatchLog {
+  private creating: Promise<unknown> | undefined;
+
+  constructor(private readonly engine: Engine) {}
+
+  private async ensureTable(): Promise<number> {
+    let t = this.engine.catalog.table(BATCHLOG_TABLE);
+    if (!t) {
+      this.creating ??= this.engine.ddl({
+        kind: 'create', ifNotExists: true,
+        table: {
+          name: BATCHLOG_TABLE,
+          columns: [{ name: 'id', type: 'text' }, { name: 'writer', type: 'int8' }, { name: 'batch', type: 'bytea' }],
+          partitionKey: ['id'], clusteringKey: [], options: {},
+        },
+      });
+      await this.creating;
+      t = this.engine.catalog.table(BATCHLOG_TABLE)!;
+    }
+    return t.id;
+  }
+
+  private key(tableId: number, id: string): { table: number; pkey: string; ckey: string } {
+    return { table: tableId, pkey: this.engine.catalog.codec(tableId).pkey([id]), ckey: '' };
+  }
+
+  /** Writes a batch durably; returns its id. */
+  async write(mutations: Mutation[], deltas: DeltaRequest[]): Promise<string> {
+    const tableId = await this.ensureTable();
+    const ts = this.engine.now();
+    const w = this.engine.writerId;
+    const id = `${w}:${ts}`;
+    const batch = encode({ mutations, deltas } satisfies Entry);
+    await this.engine.apply([{ ...this.key(tableId, id), row: { marker: { ts, w, v: true }, cells: { writer: { ts, w, v: BigInt(w) }, batch: { ts, w, v: batch } } } }]);
+    return id;
+  }
+
+  async remove(id: string): Promise<void> {
+    const tableId = await this.ensureTable();
+    await this.engine.apply([{ ...this.key(tableId, id), row: { del: { ts: this.engine.now(), w: this.engine.writerId } } }]);
+  }
+
+  /**
+   * Applies a batch: mutations and deltas (each at most once per batch id) in parallel —
+   * a row's buffered values and its deltas are always different columns.
+   */
+  async apply(id: string, mutations: Mutation[], deltas: DeltaRequest[]): Promise<void> {
+    const applied = mutations.length ? this.engine.apply(mutations) : Promise.resolve();
+    try {
+      for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
+        const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => this.engine.rmw({
+          table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id },
+        }) as Promise<RmwResult>));
+        for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+      }
+    } finally {
+      await applied;
+    }
+  }
+
+  /**
+   * Re-applies every batch this writer left in the log (after a crash), or every batch
+   * when `allWriters`. Returns how many were replayed.
+   */
+  async replay(opts: { allWriters?: boolean } = {}): Promise<number> {
+    if (!this.engine.catalog.table(BATCHLOG_TABLE)) return 0;
+    const tableId = await this.ensureTable();
+    const found: { id: string; entry: Entry }[] = [];
+    let from: string | undefined = '';
+    while (from !== undefined) {
+      const page = await this.engine.scanPage({ table: tableId, from });
+      for (const r of page.rows) {
+        const writer = Number(r.values.writer);
+        if (!opts.allWriters && writer !== this.engine.writerId) continue;
+        found.push({ id: r.values.id as string, entry: decode<Entry>(r.values.batch as Uint8Array) });
+      }
+      from = page.next;
+    }
+    for (const { id, entry } of found) {
+      await this.apply(id, entry.mutations, entry.deltas);
+      await this.remove(id);
+    }
+    return found.length;
+  }
+}
