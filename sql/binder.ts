@@ -388,6 +388,11 @@ export class ExprBinder {
 
   /** Evaluates a node whose inputs are all constants (as PostgreSQL's planner folds them). */
   fold(e: BExpr, pos?: number): BExpr {
+    // A strict function or operator with a constant NULL input is NULL (PostgreSQL's eval_const_expressions).
+    if (e.k === 'call' && (FUNCTIONS.get(e.fn)?.strict ?? true) && !e.fn.startsWith('agg$') && !e.fn.startsWith('win$') && e.args.some((a) => a.k === 'const' && a.v === null)) {
+      return { k: 'const', v: null, t: e.t };
+    }
+    if (e.k === 'cmp' && [e.l, e.r].some((a) => a.k === 'const' && a.v === null)) return { k: 'const', v: null, t: e.t };
     const inputs: BExpr[] = e.k === 'cast' ? [e.e] : e.k === 'call' ? e.args : e.k === 'array' ? e.elems : [];
     if (inputs.length === 0 && e.k !== 'array') return e;
     if (!inputs.every((x) => x.k === 'const')) return e;
@@ -531,16 +536,27 @@ export class ExprBinder {
   }
 
   private arith(op: string, l: BExpr, r: BExpr, pos: number): BExpr {
+    // jsonb - text (remove a key) and jsonb - int (remove an element)
+    if (op === '-' && (l.t.oid === Oid.jsonb || (l.t.oid === Oid.unknown && (isTextLike(r.t.oid) && r.t.oid !== Oid.unknown)))) {
+      const key = r.t.oid === Oid.int4 || r.t.oid === Oid.int2 || r.t.oid === Oid.int8 ? this.coerce(r, T.int4, 'assignment', pos) : this.coerce(r, T.text, 'implicit', pos);
+      return this.fold({ k: 'call', fn: '-:jsonb', args: [this.coerce(l, T.jsonb, 'implicit', pos), key], t: T.jsonb }, pos);
+    }
     const lc = category(l.t), rc = category(r.t);
     const isDt = (c: string): boolean => c === 'D' || c === 'T';
     if (isDt(lc) || isDt(rc)) return this.dateArith(op, l, r, pos);
     let a = l, b = r;
     if (a.t.oid === Oid.unknown && b.t.oid === Oid.unknown) {
-      if (a.k === 'param' || b.k === 'param') throw this.err(SqlState.ambiguousFunction, `operator is not unique: unknown ${op} unknown`, pos, { hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.' });
-      a = this.coerce(a, T.numeric, 'implicit', pos);
+      throw this.err(SqlState.ambiguousFunction, `operator is not unique: unknown ${op} unknown`, pos, { hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.' });
     }
-    if (a.t.oid === Oid.unknown) a = this.coerce(a, unknownPeer(b.t), 'implicit', pos);
-    if (b.t.oid === Oid.unknown) b = this.coerce(b, unknownPeer(a.t), 'implicit', pos);
+    const noOperator = (): SqlError => this.err(SqlState.undefinedFunction, `operator does not exist: ${typeName(a.t)} ${op} ${typeName(b.t)}`, pos, { hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
+    if (a.t.oid === Oid.unknown) {
+      if (numericRank(b.t.oid) === undefined) throw noOperator();
+      a = this.coerce(a, unknownPeer(b.t), 'implicit', pos);
+    }
+    if (b.t.oid === Oid.unknown) {
+      if (numericRank(a.t.oid) === undefined) throw noOperator();
+      b = this.coerce(b, unknownPeer(a.t), 'implicit', pos);
+    }
     const ra = numericRank(a.t.oid), rb = numericRank(b.t.oid);
     if (ra === undefined || rb === undefined) {
       throw this.err(SqlState.undefinedFunction, `operator does not exist: ${typeName(a.t)} ${op} ${typeName(b.t)}`, pos, { hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
@@ -771,7 +787,17 @@ export class ExprBinder {
     };
     let left = keepMax(candidates, (m) => m.exact);
     left = keepMax(left, (m) => m.preferred);
-    left = keepMax(left, (m) => m.unknownAsText);
+    // Unknown arguments: the string category if some candidate takes it there; otherwise,
+    // when all candidates agree on the category, the ones taking its preferred type.
+    args.forEach((a, i) => {
+      if (a.t.oid !== Oid.unknown || left.length < 2) return;
+      const cats = new Set(left.map((c) => category(c.m.targets[i])));
+      if (cats.has('S')) left = left.filter((c) => category(c.m.targets[i]) === 'S');
+      else if (cats.size === 1) {
+        const pref = left.filter((c) => PREFERRED.has(c.m.targets[i].oid));
+        if (pref.length) left = pref;
+      }
+    });
     const best = left[0];
     const coerced = args.map((a, i) => this.coerce(a, best.m.targets[i], 'implicit', pos));
     const ret = best.sig.ret;

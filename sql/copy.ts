@@ -18,7 +18,7 @@ import { type SqlType } from './types.js';
 import { inputValue, outputValue, type SqlValue } from './values.js';
 
 /** Rows parsed before they are written in one batch. */
-const COPY_BATCH_ROWS = 1000;
+const COPY_BATCH_ROWS = 5000;
 /** Longest line accepted (PostgreSQL's limit is 1 GB; ours keeps memory bounded). */
 const COPY_LINE_CHARS_MAX = 64 * 1024 * 1024;
 

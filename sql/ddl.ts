@@ -30,6 +30,7 @@ import {
 } from './schema.js';
 import type { Sequences } from './sequences.js';
 import type { Transaction } from './txn.js';
+import { ApplyPipeline } from './writes.js';
 import { engineColumnType, isArray, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
 import { outputValue } from './values.js';
 import { shardStartKey } from '../engine/engine.js';
@@ -665,6 +666,7 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
     const decode = decoder(t);
     const keyIdx = pkCols.map((k) => t.column(k)!.index);
     let copied = 0;
+    const pipeline = new ApplyPipeline(dc.engine);
     const ts = dc.engine.now();
     const w = dc.engine.writerId;
     const targetKeys = new Set(target.keyColumns.map((i) => target.columns[i].name));
@@ -686,8 +688,9 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
         muts.push({ table: shadow.id, pkey, ckey, row: { marker: { ts, w, v: true }, cells } });
         copied++;
       }
-      if (muts.length) await dc.engine.apply(muts);
+      await pipeline.write(muts);
     }
+    await pipeline.flush();
     // Duplicate keys collapse into one row: fewer rows than copied means the key is not unique.
     // (Counting keeps memory bounded for any table size; the duplicate is found by a second look.)
     let count = 0;

@@ -14,6 +14,7 @@ import { andAll, asyncIds, columnsUsed, conjuncts, hasAsync, isShippable, specia
 import type { EvalCtx } from './functions.js';
 import { collect, compiled, decoder, keyValue, overlayRow, resolveAsync, run, type ExecEnv, type PendingRow } from './executor.js';
 import type { Cell, Mutation } from '../engine/types.js';
+import { ApplyPipeline } from './writes.js';
 import { parseExpression } from './parser.js';
 import type { AsyncSpec, OutputColumn, Plan } from './plan.js';
 import { figureColname, type Planner } from './planner.js';
@@ -28,7 +29,7 @@ export const RMW_IN_FLIGHT = 64;
 /** Multi-row INSERTs up to this many rows are checked for duplicate keys before any row is written. */
 const PRECHECK_ROWS_MAX = 10_000;
 /** Rows per engine.apply for blind (row id) inserts. */
-const BLIND_BATCH_ROWS = 500;
+const BLIND_BATCH_ROWS = 1000;
 
 export interface Returning {
   exprs: BExpr[];
@@ -417,6 +418,7 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
     // blind batched writes: a fresh row id can never conflict
     const ts = dc.env.engine.now();
     const w = dc.env.engine.writerId;
+    const pipeline = new ApplyPipeline(dc.env.engine);
     let batch: Mutation[] = [];
     const keys = new Set(t.keyColumns);
     for await (const batchRows of source()) {
@@ -432,12 +434,13 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
         const r = returningRow(plan.returning, row, ctx);
         if (r) out.push(r);
         if (batch.length >= BLIND_BATCH_ROWS) {
-          await dc.env.engine.apply(batch);
+          await pipeline.write(batch);
           batch = [];
         }
       }
     }
-    if (batch.length) await dc.env.engine.apply(batch);
+    await pipeline.write(batch);
+    await pipeline.flush();
     return { count, rows: out };
   }
 

@@ -307,6 +307,20 @@ def('->>', ([a, k]) => {
   return v === undefined ? null : jsonAsText(v);
 });
 def('@>:jsonb', ([a, b]) => jsonContains(parseJson(str(a)), parseJson(str(b))));
+def('-:jsonb', ([a, k]) => {
+  const j = parseJson(str(a));
+  if (typeof k === 'number') {
+    if (!Array.isArray(j)) throw new SqlError(SqlState.invalidParameterValue, 'cannot delete from object using integer index');
+    const i = k < 0 ? j.length + k : k;
+    return jsonbText(j.filter((_x, n) => n !== i));
+  }
+  if (j instanceof Map) {
+    j.delete(str(k));
+    return jsonbText(j);
+  }
+  if (Array.isArray(j)) return jsonbText(j.filter((x) => x !== str(k)));
+  throw new SqlError(SqlState.invalidParameterValue, 'cannot delete from scalar');
+});
 def('?:jsonb', ([a, k]) => {
   const j = parseJson(str(a));
   if (j instanceof Map) return j.has(str(k));

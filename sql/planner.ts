@@ -273,7 +273,7 @@ export class Planner implements BinderHost {
     if (grouped) {
       const plainBinder = new ExprBinder(this, scope, { noAggWhere: 'GROUP BY' });
       const groups = core.groupBy.map((g) => {
-        const ord = ordinal(g, core.targets.length);
+        const ord = ordinal(g, core.targets.length, 'GROUP BY');
         let ast = g;
         if (ord !== undefined) ast = core.targets[ord].expr;
         else if (g.kind === 'column' && g.parts.length === 1 && !scopeHasColumn(scope, g.parts[0])) {
@@ -890,10 +890,12 @@ function shiftOuter(e: BExpr, by: number): BExpr {
 
 // ---- helpers ----
 
-function ordinal(e: Expr, count: number): number | undefined {
-  if (e.kind !== 'literal' || e.value.type !== 'integer') return undefined;
+/** An integer constant in ORDER BY / GROUP BY names a select-list position; other constants are errors. */
+function ordinal(e: Expr, count: number, clause = 'ORDER BY'): number | undefined {
+  if (e.kind !== 'literal') return undefined;
+  if (e.value.type !== 'integer') throw new SqlError(SqlState.syntaxError, `non-integer constant in ${clause}`, { position: e.pos + 1 });
   const n = Number(e.value.text);
-  if (n < 1 || n > count) throw new SqlError(SqlState.invalidColumnReference, `ORDER BY position ${n} is not in select list`, { position: e.pos + 1 });
+  if (n < 1 || n > count) throw new SqlError(SqlState.invalidColumnReference, `${clause} position ${n} is not in select list`, { position: e.pos + 1 });
   return n - 1;
 }
 

@@ -597,8 +597,9 @@ function numericConverter(from: number, to: SqlType): Converter | undefined {
 const NUMERICISH = new Set<number>([Oid.int2, Oid.int4, Oid.int8, Oid.numeric, Oid.float4, Oid.float8]);
 const OIDISH = new Set<number>([Oid.oid, Oid.regclass, Oid.regtype, Oid.regnamespace, Oid.regproc, Oid.regrole]);
 
-/** Text form of a value for casts to text (reg* types print names). */
+/** Text form of a value for casts to text (reg* types print names; booleans as true/false). */
 function textOf(v: SqlValue, from: SqlType, cat: CastCatalog | undefined): string {
+  if (from.oid === Oid.bool) return v ? 'true' : 'false';
   if (from.oid === Oid.regclass) return cat?.relationName(v as number) ?? String(v);
   if (from.oid === Oid.regnamespace) return cat?.namespaceName(v as number) ?? String(v);
   if (from.oid === Oid.regtype) return formatType(v as number);
@@ -628,7 +629,7 @@ export function castConverter(from: SqlType, to: SqlType, mode: CastMode): Conve
       if (t === Oid.char) return (v) => inputValue(v as string, to);
       return (v) => v;
     }
-    if (mode === 'implicit' && !(fromCat === 'A' || f === Oid.json || f === Oid.jsonb)) return undefined;
+    if (mode === 'implicit') return undefined;
     return (v, cat) => {
       const s = textOf(v, from, cat);
       return t === Oid.varchar || t === Oid.bpchar ? applyCharMod(s, to, mode === 'explicit', mode === 'assignment') : s;
