@@ -4,9 +4,9 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../bin/ports.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const START_TIMEOUT_MS = 30_000;
@@ -16,17 +16,6 @@ export interface PostgresPeer {
   /** The server's process (runuser's when started as root): its descendants are the backends. */
   pid: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
