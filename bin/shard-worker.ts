@@ -116,10 +116,14 @@ async function main(): Promise<void> {
       }
     }
   });
+  // SQL procedures must be registered before another shard can call this one.
+  const sql = createSqlEngine(engine, procs);
   await server.listen(shardSocket(config.dataDir, index));
+  // Finish COMMITs this shard's sessions had logged but not applied when the node died.
+  const replayed = await sql.recover();
+  if (replayed > 0) log.warn({ replayed }, 'replayed interrupted SQL commits from the batch log');
 
   // Front ends: every shard process listens on the shared client ports (node:cluster).
-  const sql = createSqlEngine(engine, procs);
   pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
   await pg.listen(config.pgPort, config.listen);
   dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
