@@ -16,3 +16,15 @@ export async function checkPortFree(host: string, port: number, what: string, fl
     s.listen(port, host, () => s.close(() => resolve()));
   });
 }
+
+/** A port free on 127.0.0.1 right now (tests and benchmarks start servers on it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -11,6 +11,9 @@ import { systemClock } from '../engine/hlc.js';
 import { localEndpoint } from '../engine/local-node.js';
 import { handleNativeOp } from '../engine/native.js';
 import { createDynamoServer, type DynamoServer } from '../dynamo-api/server.js';
+import { createSqlEngine } from '../sql/session.js';
+import { PgServer } from '../wire/pg/server.js';
+import { sqlBackend } from '../wire/pg/sql-backend.js';
 import { registerDynamoProcs } from '../dynamo-api/procs.js';
 import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
   const local = shard;
 
   let dynamo: DynamoServer | undefined;
+  let pg: PgServer | undefined;
+  const log = pino({ base: { role: 'shard', shard: index } });
   const pendingDdl = new Map<number, { resolve: (s: CatalogState) => void; reject: (e: Error) => void }>();
   let nextDdl = 1;
   const endpoints = Array.from({ length: shards }, (_, i) => (i === index ? localEndpoint(local) : remoteShard(shardSocket(config.dataDir, i))));
@@ -114,6 +119,9 @@ async function main(): Promise<void> {
   await server.listen(shardSocket(config.dataDir, index));
 
   // Front ends: every shard process listens on the shared client ports (node:cluster).
+  const sql = createSqlEngine(engine, procs);
+  pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
+  await pg.listen(config.pgPort, config.listen);
   dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
   await dynamo.listen(config.dynamoPort, config.listen);
 
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await dynamo?.close().catch(() => undefined);
+    await pg?.close().catch(() => undefined);
     await server.close();
     await local.close({ flush: true });
     process.exit(code);

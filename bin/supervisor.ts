@@ -73,6 +73,7 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
     throw e;
   }
   try {
+    await checkPortFree(config.listen, config.pgPort, 'PostgreSQL', '--pg-port');
     await checkPortFree(config.listen, config.dynamoPort, 'DynamoDB', '--dynamo-port');
   } catch (e) {
     await admin.close();

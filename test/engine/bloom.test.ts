@@ -2,18 +2,8 @@
 // and a serialised form that reads back identically.
 import { describe, expect, it } from 'vitest';
 import { BloomFilter } from '../../engine/bloom.js';
+import { rng } from '../helpers/rng.js';
 
-/** mulberry32: a seeded PRNG so every run sees the same keys. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bytes(rand: () => number, n: number): string {
   let s = '';

@@ -9,6 +9,7 @@ import {
 } from '../../engine/keys.js';
 import { murmur3h1 } from '../../engine/murmur3.js';
 import type { ColumnType, KeyKind, TableSchema, Value } from '../../engine/types.js';
+import { rng } from '../helpers/rng.js';
 
 // ---- MurmurHash3_x64_128, straight from the reference C++ (smhasher), in BigInt ----
 
@@ -365,17 +366,6 @@ describe('KeyCodec', () => {
 
 // ---- shards own contiguous token ranges ----
 
-/** mulberry32: seeded, so the 10k keys are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const charsOf32 = (top: number): string =>
   String.fromCharCode(top >>> 24, (top >>> 16) & 255, (top >>> 8) & 255, top & 255);

@@ -7,18 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockCache, type SSTableBlock } from '../../engine/block-cache.js';
 import { SSTABLE_BLOCK_SIZE_BYTES_DEFAULT, SSTableCorruption, SSTableReader, SSTableWriter, type SSTableMeta } from '../../engine/sstable.js';
 import type { Cell, RowEntry, Value } from '../../engine/types.js';
+import { rng } from '../helpers/rng.js';
 
-/** mulberry32: a seeded PRNG so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (rand: Rand, n: number): number => Math.floor(rand() * n);

@@ -3,29 +3,19 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shardSocket } from '../../bin/datadir.js';
 import { RpcClient } from '../../engine/rpc.js';
+import { freePort } from '../../bin/ports.js';
+export { freePort };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const tesseraBin = path.join(repoRoot, 'dist/bin/tessera.js');
 
 export function tempDir(prefix = 'tessera-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs the CLI to completion (for flag and start-up error tests). */
@@ -38,21 +28,22 @@ export class TesseraProcess {
   readonly output: string[] = [];
   private exited: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number, readonly dynamoPort: number) {
+  private constructor(readonly child: ChildProcess, readonly dataDir: string, readonly adminPort: number, readonly shards: number, readonly dynamoPort: number, readonly pgPort: number) {
     child.stdout!.on('data', (d: Buffer) => this.output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** `dynamoPort` defaults to a free port, so parallel nodes never meet on 8000. */
-  static async start(opts: { dataDir: string; shards?: number; dynamoPort?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
+  /** Client ports default to free ports, so parallel nodes never meet on 5432/8000. */
+  static async start(opts: { dataDir: string; shards?: number; dynamoPort?: number; pgPort?: number; extraArgs?: string[] }): Promise<TesseraProcess> {
     const adminPort = await freePort();
     const dynamoPort = opts.dynamoPort ?? await freePort();
+    const pgPort = opts.pgPort ?? await freePort();
     const shards = opts.shards ?? 2;
     const args = [tesseraBin, 'start', '--data', opts.dataDir, '--shards', String(shards), '--admin-port', String(adminPort),
-      '--dynamo-port', String(dynamoPort), ...(opts.extraArgs ?? [])];
+      '--dynamo-port', String(dynamoPort), '--pg-port', String(pgPort), ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards, dynamoPort);
+    const p = new TesseraProcess(child, opts.dataDir, adminPort, shards, dynamoPort, pgPort);
     await p.waitReady();
     return p;
   }

@@ -12,23 +12,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { serialize, startServer, startupPacket, type TestServer } from './harness.js';
+import { rng as prng } from '../helpers/rng.js';
 
 const SEED = 20_241_121;
 const CONNECTIONS = 120;
 const FRAMES_PER_CONNECTION = 25;
 const PARALLEL = 12;
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let t: TestServer;
 

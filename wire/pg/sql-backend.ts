@@ -1,0 +1,168 @@
+// The PostgreSQL protocol layer's backend, backed by the SQL engine (sql/): one sql
+// Session per connection. Translates portals and results between the two interfaces
+// and SqlError into PgError; everything protocol-shaped stays in this folder and
+// everything SQL-shaped in sql/.
+
+import type { Field, Portal, Session, SqlEngine } from '../../sql/session.js';
+import type { PgBackend, PgPortal, PgResult, PgRow, PgSession, PgSessionStart, PgStatement, PgField } from './backend.js';
+import { PgError } from './errors.js';
+import type { SqlStateCode } from './sqlstate.js';
+import { PgFormat } from './types.js';
+
+/** Rows pulled from the SQL portal per fetch while the client streams a result. */
+const FETCH_ROWS = 1000;
+
+function toPgError(e: unknown): Error {
+  if (e instanceof PgError) return e;
+  const err = e as { name?: string; code?: string; message?: string; position?: number; detail?: string; hint?: string; table?: string; column?: string; constraint?: string; severity?: string };
+  if (err && err.name === 'SqlError' && typeof err.code === 'string') {
+    return new PgError(err.code as SqlStateCode, err.message ?? '', {
+      position: err.position, detail: err.detail, hint: err.hint, table: err.table, column: err.column, constraint: err.constraint,
+    } as never, err.severity === 'FATAL' ? 'FATAL' : 'ERROR');
+  }
+  return e as Error;
+}
+
+async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toPgError(e);
+  }
+}
+
+function pgFields(fields: readonly Field[] | null): PgField[] | null {
+  return fields ? fields.map((f) => ({ name: f.name, typeOid: f.typeOid, typeModifier: f.typeModifier, tableOid: f.tableOid, columnNumber: f.columnNumber })) : null;
+}
+
+async function* rowsOf(portal: Portal): AsyncGenerator<PgRow> {
+  try {
+    for (;;) {
+      const batch = await guarded(() => portal.fetch(FETCH_ROWS));
+      for (const r of batch.rows) yield r as PgRow;
+      if (batch.done) return;
+    }
+  } finally {
+    portal.close();
+  }
+}
+
+/** Runs a SQL portal and describes its outcome as the protocol layer wants it. */
+async function resultOf(portal: Portal): Promise<PgResult> {
+  if (portal.empty) return { kind: 'empty' };
+  const start = (portal as { start?: () => Promise<void> }).start;
+  if (start) await guarded(() => start.call(portal));
+  const copyIn = portal.copyIn;
+  if (copyIn) {
+    return {
+      kind: 'copyIn',
+      format: PgFormat.Text,
+      columnFormats: Array.from({ length: copyIn.columns }, () => PgFormat.Text),
+      receive: async (data) => guarded(async () => {
+        try {
+          for await (const chunk of data) await copyIn.write(chunk);
+        } catch (e) {
+          await copyIn.fail((e as Error).message).catch(() => undefined);
+          throw e;
+        }
+        await copyIn.end();
+        const batch = await portal.fetch(0);
+        return copyIn.rowCount ?? Number(/(\d+)$/.exec(batch.tag ?? '')?.[1] ?? 0);
+      }),
+    };
+  }
+  if (portal.copyOutColumns !== undefined) {
+    const columns = portal.copyOutColumns;
+    return {
+      kind: 'copyOut',
+      format: PgFormat.Text,
+      columnFormats: Array.from({ length: columns }, () => PgFormat.Text),
+      data: (async function* () {
+        for (;;) {
+          const batch = await guarded(() => portal.fetch(FETCH_ROWS));
+          for (const line of batch.copyData ?? []) yield line;
+          if (batch.done) return;
+        }
+      })(),
+    };
+  }
+  const fields = pgFields(portal.fields);
+  if (!fields) {
+    const batch = await guarded(() => portal.fetch(0));
+    return { kind: 'command', tag: batch.tag ?? portal.command };
+  }
+  return { kind: 'rows', fields, rows: rowsOf(portal), command: portal.command === 'SELECT' ? undefined : portal.command };
+}
+
+class SqlPgSession implements PgSession {
+  readonly startupParameters: Readonly<Record<string, string>>;
+
+  constructor(private readonly session: Session, private readonly start: PgSessionStart) {
+    this.startupParameters = session.parameterStatus();
+  }
+
+  txStatus(): 'I' | 'T' | 'E' {
+    return this.session.txStatus;
+  }
+
+  private report(portal: Portal): void {
+    for (const n of portal.notices.splice(0)) this.start.client.notice({ severity: n.severity, code: n.code as SqlStateCode, message: n.message });
+    for (const p of portal.parameterChanges.splice(0)) this.start.client.parameterStatus(p.name, p.value);
+  }
+
+  async *query(sql: string): AsyncGenerator<PgResult> {
+    const it = this.session.simpleQuery(sql);
+    for (;;) {
+      const next = await guarded(() => it.next());
+      if (next.done) return;
+      const result = await resultOf(next.value);
+      this.report(next.value);
+      yield result;
+    }
+  }
+
+  async prepare(sql: string, paramTypes: readonly number[]): Promise<PgStatement> {
+    const prepared = await guarded(() => this.session.prepare(sql, [...paramTypes]));
+    return {
+      paramTypes: prepared.paramTypes,
+      fields: prepared.empty ? null : pgFields(prepared.fields),
+      bind: async (params): Promise<PgPortal> => {
+        const portal = await guarded(() => this.session.bind(prepared, [...params]));
+        return {
+          execute: async () => {
+            const r = await resultOf(portal);
+            this.report(portal);
+            return r;
+          },
+          close: () => portal.close(),
+        };
+      },
+    };
+  }
+
+  sync(): void {
+    this.session.sync();
+  }
+
+  abort(error: Error): void {
+    this.session.abort(error);
+  }
+
+  cancel(): void {
+    this.session.cancel();
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+/** A PgBackend that opens one SQL session per authenticated connection. */
+export function sqlBackend(sql: SqlEngine): PgBackend {
+  return {
+    openSession: (start) => {
+      const session = sql.session({ user: start.user, database: start.database, parameters: Object.fromEntries(start.parameters) });
+      return new SqlPgSession(session, start);
+    },
+  };
+}
