@@ -681,6 +681,52 @@ fn('extract', [TXT, Oid.interval], T.numeric, ([f, v]) => trimDec(extractInterva
 fn('date_part', [TXT, Oid.timestamp], T.float8, ([f, v]) => decToNumber(extractField(str(f).toLowerCase(), num(v), false)), { id: 'date_part:ts' });
 fn('date_part', [TXT, Oid.timestamptz], T.float8, ([f, v]) => decToNumber(extractField(str(f).toLowerCase(), num(v), false)), { id: 'date_part:ts' });
 fn('date_part', [TXT, Oid.interval], T.float8, ([f, v]) => decToNumber(extractInterval(str(f).toLowerCase(), str(v))), { id: 'date_part:interval' });
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** to_char for timestamps: the common template patterns; others are refused (never misprinted). */
+function toCharTs(micros: number, fmt: string): string {
+  const p = civilParts(micros);
+  const tokens: [string, (fm: boolean) => string][] = [
+    ['YYYY', (fm) => (fm ? String(p.y) : String(p.y).padStart(4, '0'))], ['YY', () => String(p.y % 100).padStart(2, '0')],
+    ['MONTH', (fm) => (fm ? MONTHS[p.m - 1].toUpperCase() : MONTHS[p.m - 1].toUpperCase().padEnd(9))], ['Month', (fm) => (fm ? MONTHS[p.m - 1] : MONTHS[p.m - 1].padEnd(9))],
+    ['MON', () => MONTHS[p.m - 1].slice(0, 3).toUpperCase()], ['Mon', () => MONTHS[p.m - 1].slice(0, 3)], ['MM', (fm) => (fm ? String(p.m) : String(p.m).padStart(2, '0'))],
+    ['DAY', (fm) => (fm ? DAYS[p.dow].toUpperCase() : DAYS[p.dow].toUpperCase().padEnd(9))], ['Day', (fm) => (fm ? DAYS[p.dow] : DAYS[p.dow].padEnd(9))],
+    ['DY', () => DAYS[p.dow].slice(0, 3).toUpperCase()], ['Dy', () => DAYS[p.dow].slice(0, 3)], ['DDD', () => String(p.doy).padStart(3, '0')],
+    ['DD', (fm) => (fm ? String(p.d) : String(p.d).padStart(2, '0'))], ['D', () => String(p.dow + 1)],
+    ['HH24', (fm) => (fm ? String(p.h) : String(p.h).padStart(2, '0'))], ['HH12', (fm) => { const h = p.h % 12 || 12; return fm ? String(h) : String(h).padStart(2, '0'); }],
+    ['HH', (fm) => { const h = p.h % 12 || 12; return fm ? String(h) : String(h).padStart(2, '0'); }],
+    ['MI', (fm) => (fm ? String(p.mi) : String(p.mi).padStart(2, '0'))], ['SS', (fm) => (fm ? String(p.s) : String(p.s).padStart(2, '0'))],
+    ['MS', () => String(Math.floor(p.us / 1000)).padStart(3, '0')], ['US', () => String(p.us).padStart(6, '0')],
+    ['AM', () => (p.h < 12 ? 'AM' : 'PM')], ['PM', () => (p.h < 12 ? 'AM' : 'PM')], ['am', () => (p.h < 12 ? 'am' : 'pm')], ['pm', () => (p.h < 12 ? 'am' : 'pm')],
+    ['Q', () => String(Math.floor((p.m - 1) / 3) + 1)], ['TZ', () => 'UTC'], ['OF', () => '+00'],
+  ];
+  let out = '';
+  let i = 0;
+  while (i < fmt.length) {
+    if (fmt[i] === '"') {
+      const j = fmt.indexOf('"', i + 1);
+      out += fmt.slice(i + 1, j < 0 ? fmt.length : j);
+      i = j < 0 ? fmt.length : j + 1;
+      continue;
+    }
+    let fm = false;
+    if (fmt.startsWith('FM', i)) {
+      fm = true;
+      i += 2;
+    }
+    const tok = tokens.find(([t]) => fmt.startsWith(t, i));
+    if (tok) {
+      out += tok[1](fm);
+      i += tok[0].length;
+      continue;
+    }
+    if (/[A-Za-z]/.test(fmt[i]) && !/[TtZ]/.test(fmt[i])) throw new SqlError(SqlState.featureNotSupported, `to_char template pattern at "${fmt.slice(i, i + 4)}" is not supported`);
+    out += fmt[i++];
+  }
+  return out;
+}
+fn('to_char', [Oid.timestamptz, TXT], T.text, ([v, f]) => toCharTs(num(v), str(f)), { id: 'to_char:ts' });
+fn('to_char', [Oid.timestamp, TXT], T.text, ([v, f]) => toCharTs(num(v), str(f)), { id: 'to_char:ts' });
 fn('make_date', [Oid.int4, Oid.int4, Oid.int4], T.date, ([y, m, d]) => daysFromCivil(num(y), num(m), num(d)));
 fn('to_timestamp', [Oid.float8], T.timestamptz, ([s]) => Math.round(num(s) * MICROS_PER_SECOND));
 fn('age', [Oid.timestamptz, Oid.timestamptz], T.interval, ([a, b]) => formatInterval(timestampDiff(num(a), num(b))));
@@ -720,6 +766,26 @@ fn('num_nonnulls', [], T.int4, (args) => args.filter((a) => a !== null).length, 
 SIGNATURES.set('num_nonnulls', [{ args: [], variadic: 'any', ret: T.int4, id: 'num_nonnulls' }]);
 fn('to_json', ['any'], T.json, ([v], _c, _r, ts) => toJsonText(v, ts[0]), { strict: false, id: 'to_json' });
 fn('to_jsonb', ['any'], T.jsonb, ([v], _c, _r, ts) => jsonbText(parseJson(toJsonText(v, ts[0]))), { strict: false });
+for (const [name, binary] of [['json_build_object', false], ['jsonb_build_object', true]] as const) {
+  def(name, (args, _c, _r, ts) => {
+    if (args.length % 2 !== 0) throw new SqlError(SqlState.invalidParameterValue, 'argument list must have even number of elements');
+    const parts: string[] = [];
+    for (let i = 0; i < args.length; i += 2) {
+      if (args[i] === null) throw new SqlError(SqlState.nullValueNotAllowed, 'null value not allowed for object key');
+      parts.push(`${JSON.stringify(textOf(args[i], ts[i]))} : ${toJsonText(args[i + 1], ts[i + 1])}`);
+    }
+    const text = '{' + parts.join(', ') + '}';
+    return binary ? jsonbText(parseJson(text)) : text;
+  }, { strict: false });
+  SIGNATURES.set(name, [{ args: [], variadic: 'any', ret: binary ? T.jsonb : T.json, id: name }]);
+}
+for (const [name, binary] of [['json_build_array', false], ['jsonb_build_array', true]] as const) {
+  def(name, (args, _c, _r, ts) => {
+    const text = '[' + args.map((v, i) => toJsonText(v, ts[i])).join(', ') + ']';
+    return binary ? jsonbText(parseJson(text)) : text;
+  }, { strict: false });
+  SIGNATURES.set(name, [{ args: [], variadic: 'any', ret: binary ? T.jsonb : T.json, id: name }]);
+}
 fn('jsonb_typeof', [Oid.jsonb], T.text, ([a]) => jsonTypeOf(parseJson(str(a))));
 fn('json_typeof', [Oid.json], T.text, ([a]) => jsonTypeOf(parseJson(str(a))));
 fn('jsonb_array_length', [Oid.jsonb], T.int4, ([a]) => {
@@ -784,6 +850,7 @@ fn('current_setting', [TXT], T.text, ([n], ctx) => {
 }, S);
 fn('current_setting', [TXT, Oid.bool], T.text, ([n], ctx) => sess(ctx).setting(str(n).toLowerCase()), S);
 fn('pg_get_userbyid', [Oid.oid], T.name, ([o], ctx) => sess(ctx).userName(num(o)) ?? `unknown (OID=${num(o)})`, S);
+fn('to_regclass', [TXT], T.regclass, ([n], ctx) => ctx.catalog?.relationOid(str(n).trim().replace(/^public\./, '').replace(/^"(.*)"$/, '$1')) ?? null, S);
 fn('pg_table_is_visible', [Oid.oid], T.bool, ([o], ctx) => sess(ctx).tableVisible(num(o)), S);
 fn('pg_type_is_visible', [Oid.oid], T.bool, () => true, S);
 fn('pg_function_is_visible', [Oid.oid], T.bool, () => true, S);

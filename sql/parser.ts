@@ -250,6 +250,9 @@ export class Parser {
       this.acceptKw('not');
       this.acceptKw('materialized');
       this.expectPunct('(');
+      if (this.isKw('insert') || this.isKw('update') || this.isKw('delete')) {
+        throw new SqlError(SqlState.featureNotSupported, 'data-modifying statements in WITH are not supported', { position: this.peek().pos + 1 });
+      }
       const query = this.selectStmt();
       this.expectPunct(')');
       ctes.push({ name, columns, query, pos });
