@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgServer } from '../../wire/pg/index.js';
 import { openSqlNode, type SqlNode } from './helpers.js';
-import { SqlPgBackend } from './pg-backend.js';
+import { sqlBackend } from '../../wire/pg/sql-backend.js';
 
 describe('SQL over the PostgreSQL wire protocol (node-pg)', () => {
   let n: SqlNode;
@@ -23,7 +23,7 @@ describe('SQL over the PostgreSQL wire protocol (node-pg)', () => {
 
   beforeAll(async () => {
     n = await openSqlNode(3);
-    server = new PgServer({ backend: new SqlPgBackend(n.sql) });
+    server = new PgServer({ backend: sqlBackend(n.sql) });
     const addr = await server.listen(0, '127.0.0.1');
     port = typeof addr === 'number' ? addr : (addr as { port: number }).port;
   });

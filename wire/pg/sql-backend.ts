@@ -3,7 +3,7 @@
 // and SqlError into PgError; everything protocol-shaped stays in this folder and
 // everything SQL-shaped in sql/.
 
-import type { Field, Portal, Session, SqlEngine } from '../../sql/session.js';
+import { toSqlError, type Field, type Portal, type Session, type SqlEngine } from '../../sql/session.js';
 import type { PgBackend, PgPortal, PgResult, PgRow, PgSession, PgSessionStart, PgStatement, PgField } from './backend.js';
 import { PgError } from './errors.js';
 import type { SqlStateCode } from './sqlstate.js';
@@ -12,15 +12,13 @@ import { PgFormat } from './types.js';
 /** Rows pulled from the SQL portal per fetch while the client streams a result. */
 const FETCH_ROWS = 1000;
 
-function toPgError(e: unknown): Error {
+/** Every failure the SQL layer can raise (SqlError, engine schema/key errors) as a PgError with its SQLSTATE. */
+function toPgError(e: unknown): PgError {
   if (e instanceof PgError) return e;
-  const err = e as { name?: string; code?: string; message?: string; position?: number; detail?: string; hint?: string; table?: string; column?: string; constraint?: string; severity?: string };
-  if (err && err.name === 'SqlError' && typeof err.code === 'string') {
-    return new PgError(err.code as SqlStateCode, err.message ?? '', {
-      position: err.position, detail: err.detail, hint: err.hint, table: err.table, column: err.column, constraint: err.constraint,
-    } as never, err.severity === 'FATAL' ? 'FATAL' : 'ERROR');
-  }
-  return e as Error;
+  const s = toSqlError(e);
+  return new PgError(s.code as SqlStateCode, s.message, {
+    position: s.position, detail: s.detail, hint: s.hint, table: s.table, column: s.column, constraint: s.constraint,
+  }, s.severity === 'FATAL' ? 'FATAL' : 'ERROR');
 }
 
 async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -112,12 +110,17 @@ class SqlPgSession implements PgSession {
 
   async *query(sql: string): AsyncGenerator<PgResult> {
     const it = this.session.simpleQuery(sql);
-    for (;;) {
-      const next = await guarded(() => it.next());
-      if (next.done) return;
-      const result = await resultOf(next.value);
-      this.report(next.value);
-      yield result;
+    try {
+      for (;;) {
+        const next = await guarded(() => it.next());
+        if (next.done) return;
+        const result = await resultOf(next.value);
+        this.report(next.value);
+        yield result;
+      }
+    } finally {
+      // The protocol layer stops pulling after an error: end the implicit transaction too.
+      await it.return(undefined).catch(() => undefined);
     }
   }
 
