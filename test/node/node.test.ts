@@ -1,13 +1,15 @@
 // Issue #2: `tessera start` as a user runs it: every shard used and forwarding
 // (acceptance 4), admin endpoints, clean SIGTERM, and one-line errors for bad input.
 
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyCodec, shardOf } from '../../engine/keys.js';
 import type { TableSchema } from '../../engine/types.js';
-import { freePort, runCli, tempDir, TesseraProcess } from '../helpers/tessera.js';
+import { checkPortFree } from '../../bin/ports.js';
+import { freePort, repoRoot, runCli, tempDir, TesseraProcess } from '../helpers/tessera.js';
 
 const table: Omit<TableSchema, 'id'> = {
   name: 'kv', columns: [{ name: 'k', type: 'int8' }, { name: 'v', type: 'text' }], partitionKey: ['k'], clusteringKey: [], options: {},
@@ -81,6 +83,33 @@ describe('tessera start --shards 2', () => {
     expect(await c.call('native.get', { table: 'kv', key: { k: 7 } })).toEqual({ k: 7, v: 'v7' });
     c.close();
   });
+});
+
+// README command 1 is `npm start`: a SIGTERM to npm (a service manager, a terminal's kill)
+// must reach the server. Without `exec` in the script, npm's shell child died and the
+// node was orphaned, still holding the ports and the data directory.
+describe('npm start', () => {
+  it('stops the server when npm gets SIGTERM', async () => {
+    const npm = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+    // `npm test` has built dist/ already; a shim skips the script's `npm run build` so this
+    // test never rewrites dist/ under other tests' feet.
+    const shimDir = tempDir('tessera-npm-shim-');
+    fs.writeFileSync(path.join(shimDir, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const [adminPort, pgPort, dynamoPort] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(npm, ['start', '--silent', '--', '--data', tempDir(), '--admin-port', String(adminPort), '--pg-port', String(pgPort), '--dynamo-port', String(dynamoPort)],
+      { cwd: repoRoot, env: { ...process.env, PATH: `${shimDir}:${process.env.PATH}` }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${adminPort}/ready`).catch(() => undefined);
+      if (r?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Nothing is left listening: the supervisor's and the shards' ports can be bound again.
+    await expect(checkPortFree('127.0.0.1', adminPort, 'admin', '--admin-port')).resolves.toBeUndefined();
+    await expect(checkPortFree('127.0.0.1', pgPort, 'PostgreSQL', '--pg-port')).resolves.toBeUndefined();
+  }, 60_000);
 });
 
 describe('bad input ends in one line naming the problem and the fix', () => {
