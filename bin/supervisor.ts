@@ -108,8 +108,15 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
           state = next;
           const live = [...workers.entries()].filter(([, w]) => w.isConnected());
           await Promise.all(live.map(([i, w]) => new Promise<void>((resolve) => {
-            acks.set(i, resolve);
-            w.once('exit', () => resolve());
+            // Resolved by the shard's ack or its exit; either way the other listener goes, so
+            // a long-lived worker does not collect one exit listener per DDL.
+            const done = () => {
+              w.off('exit', done);
+              acks.delete(i);
+              resolve();
+            };
+            acks.set(i, done);
+            w.once('exit', done);
             send(w, { t: 'catalog', state: next });
           })));
         }
@@ -157,7 +164,6 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
           break;
         case 'catalog-ack':
           acks.get(index)?.();
-          acks.delete(index);
           break;
       }
     });

@@ -380,6 +380,7 @@ export class Shard {
     entries: Iterator<[string, import('./types.js').RowEntry]>,
     expected: number,
     transform: (key: string, row: import('./types.js').RowEntry, pkeyLength: number) => import('./types.js').RowEntry | undefined,
+    abandon: () => boolean = () => false,
   ): Promise<SSTableReader | undefined> {
     const generation = this.nextGeneration++;
     const file = path.join(t.dir, `${String(generation).padStart(10, '0')}.sst`);
@@ -395,8 +396,9 @@ export class Shard {
         if (out) writer.add(key, key.slice(0, pkeyLength), out);
         if (writer.needsDrain) await writer.drain();
         else if (++n % YIELD_EVERY_ROWS === 0) await yieldToLoop();
+        if (abandon()) break;
       }
-      if (dropped()) {
+      if (dropped() || abandon()) {
         await writer.abort();
         return undefined;
       }
@@ -437,8 +439,12 @@ export class Shard {
     // Hold the compaction slot, so no background compaction rewrites (and deletes) the
     // same SSTables meanwhile. A finishing one may start the next: wait for all of them.
     while (this.compacting) await this.compacting;
+    if (this.closed) return;
     const all = async (): Promise<void> => {
-      for (const t of this.tables.values()) if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
+      for (const t of this.tables.values()) {
+        if (this.closed) return;
+        if (t.sstables.length > 1) await this.compact(t, [...t.sstables]);
+      }
     };
     this.compacting = all().finally(() => {
       this.compacting = undefined;
@@ -465,7 +471,7 @@ export class Shard {
       }
       if (key === pkey && row.pdel) currentDel = row.pdel;
       return compactEntry(row, key === pkey ? undefined : currentDel, nowMs, purgeBefore);
-    });
+    }, () => this.closed); // a stopping shard drops a compaction (its inputs stay) instead of waiting for it
     if (!reader) return;
     t.sstables = t.sstables.filter((s) => !inputs.includes(s));
     for (const s of inputs) {
