@@ -25,6 +25,9 @@ import { shardSocket } from './datadir.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
 import { promShardMetrics } from './shard-metrics.js';
 
+/** Share of --shard-memory-mb for the SSTable block cache (64 MiB at the default 512). */
+const BLOCK_CACHE_SHARE = 1 / 8;
+
 function send(msg: ToSupervisor): void {
   process.send?.(msg);
 }
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
     procs,
     metrics,
     memtableBudgetBytes: config.memtableBudgetBytes,
+    // Cached blocks live outside the V8 heap (rows stay encoded), in the budget's non-heap share.
+    blockCacheBytes: Math.floor(config.shardMemoryBytes * BLOCK_CACHE_SHARE),
   });
   shard = opened.shard;
   const local = shard;

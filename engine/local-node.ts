@@ -18,6 +18,8 @@ export interface LocalNodeOptions {
   clock?: Clock;
   procs?: ProcRegistry;
   memtableBudgetBytes?: number;
+  blockCacheBytes?: number;
+  sstableBlockBytes?: number;
 }
 
 export interface LocalNode {
@@ -53,6 +55,8 @@ export async function openLocalNode(opts: LocalNodeOptions): Promise<LocalNode> 
       clock: opts.clock ?? systemClock,
       procs,
       memtableBudgetBytes: opts.memtableBudgetBytes,
+      blockCacheBytes: opts.blockCacheBytes,
+      sstableBlockBytes: opts.sstableBlockBytes,
     });
     shards.push(shard);
     reports.push(report);

@@ -34,6 +34,8 @@ export interface ShardOptions {
   /** Flush memtables when they hold more than this (estimated heap bytes). */
   memtableBudgetBytes?: number;
   blockCacheBytes?: number;
+  /** Target encoded size of an SSTable block (sstable.ts default when absent). */
+  sstableBlockBytes?: number;
   commitLogSegmentBytes?: number;
   log?: (msg: string) => void;
 }
@@ -387,7 +389,7 @@ export class Shard {
     const dropped = (): boolean => this.tables.get(t.schema.id) !== t;
     let writer: SSTableWriter | undefined;
     try {
-      writer = await SSTableWriter.create(file, { expectedPartitions: Math.max(1, expected) });
+      writer = await SSTableWriter.create(file, { expectedPartitions: Math.max(1, expected), blockSizeBytes: this.opts.sstableBlockBytes });
       let n = 0;
       for (let r = entries.next(); !r.done; r = entries.next()) {
         const [key, row] = r.value;
@@ -460,7 +462,8 @@ export class Shard {
     let purgeBefore = timestampAt(nowMs - graceSeconds * 1000);
     for (const s of t.sstables) if (!inputs.includes(s)) purgeBefore = Math.min(purgeBefore, s.meta.minTs);
     for (const m of [t.active, ...t.frozen]) purgeBefore = Math.min(purgeBefore, m.minTs);
-    const merged = mergeSorted(inputs.map((s) => s.iterate()));
+    // Reads past the block cache: a compaction would evict the blocks readers need.
+    const merged = mergeSorted(inputs.map((s) => s.iterate(undefined, undefined, false, false)));
     let currentPkey = '';
     let currentDel: import('./types.js').Deletion | undefined;
     const reader = await this.writeSSTable(t, merged, inputs.reduce((n, s) => n + s.meta.rows, 0), (key, row, pkeyLength) => {

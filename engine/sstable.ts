@@ -8,13 +8,18 @@
 //              memory and binary-searches it (a sparse index).
 //   bloom      a filter over the file's partition strings (bloom.ts).
 //
-// On-disk format, version 1. All integers are unsigned big-endian; crc is zlib.crc32
+// On-disk format, version 2. All integers are unsigned big-endian; crc is zlib.crc32
 // (CRC-32/ISO-HDLC); encode() is engine/codec.ts (msgpackr), so codec options are part of
 // this format.
 //
 //   file    := block* metaBlock trailer
 //   block   := u32 payloadLength, u32 crc(payload), payload
-//              payload = encode([[key, entry], ...])      rows in ascending key order
+//              payload = u32 headerLength, header, row*
+//              header  = encode([keys, ends])   keys ascending; ends[i] = end offset of
+//                        row i in the row area (the bytes after the header)
+//              row     = encodeRow(entry)       row-codec.ts; each row decodes on its own,
+//                        so a point read decodes one row, not the block (version 1
+//                        encoded the block's rows as one value)
 //   meta    := encode({ meta, index, bloom })             no header: see the trailer
 //              meta  = SSTableMeta without `bytes` (a reader takes that from the file size)
 //              index = [[firstKey, offset, length], ...]  offset of the block's header,
@@ -36,12 +41,13 @@ import { crc32 } from 'node:zlib';
 import { BlockCache, type SSTableBlock } from './block-cache.js';
 import { BloomFilter, type BloomParams } from './bloom.js';
 import { decode, encode } from './codec.js';
+import { decodeRow, decodeRows, encodeRow } from './row-codec.js';
 import type { Cell, Deletion, RowEntry, Timestamp, Value } from './types.js';
 
-export const SSTABLE_FORMAT_VERSION = 1;
-// Point reads decode a whole block: 8 KiB keeps that cheap (31k vs 6.5k reads/s from
-// SSTables at 64 KiB in bench/engine) without growing the sparse index much.
-export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 8 * 1024;
+export const SSTABLE_FORMAT_VERSION = 2;
+// A point read that misses the block cache reads and checksums a whole block: 2 KiB keeps
+// that cheap (bench/sstable-reads) while the sparse index stays small (one key per block).
+export const SSTABLE_BLOCK_SIZE_BYTES_DEFAULT = 2 * 1024;
 const MAGIC = 0x54535354; // "TSST"
 const TRAILER_BYTES = 20;
 const BLOCK_HEADER_BYTES = 8;
@@ -67,7 +73,7 @@ export class SSTableCorruption extends Error {
 }
 
 export interface SSTableMeta {
-  formatVersion: 1;
+  formatVersion: 2;
   rows: number;
   blocks: number;
   /** First and last row keys; '' when rows is 0. */
@@ -119,8 +125,9 @@ export class SSTableWriter {
   private readonly bloom: BloomFilter;
   private lastPartition: string | undefined;
 
-  private blockRows: [string, RowEntry][] = [];
-  private blockBytesEstimate = 0;
+  private blockKeys: string[] = [];
+  private blockRows: Buffer[] = [];
+  private blockRowBytes = 0;
   private readonly index: IndexEntry[] = [];
   /** Offset at which the next block starts. */
   private fileOffset = 0;
@@ -168,7 +175,6 @@ export class SSTableWriter {
   /**
    * Appends one row. Keys must be strictly ascending and start with their partition.
    * Synchronous: the caller should await drain() whenever needsDrain is true.
-   * `entry` is encoded when its block fills, so it must not change after this call.
    */
   add(key: string, partition: string, entry: RowEntry): void {
     assert(this.state === 'open', `add() on a writer that is ${this.state}`);
@@ -182,9 +188,11 @@ export class SSTableWriter {
     if (this.rows === 0) this.firstKey = key;
     this.lastKey = key;
     this.rows++;
-    this.blockRows.push([key, entry]);
-    this.blockBytesEstimate += key.length + 4 + estimateEntryBytes(entry);
-    if (this.blockBytesEstimate >= this.blockSizeBytes) this.sealBlock();
+    const row = encodeRow(entry);
+    this.blockKeys.push(key);
+    this.blockRows.push(row);
+    this.blockRowBytes += row.length;
+    if (this.blockRowBytes + this.blockKeys.length * (key.length + 4) >= this.blockSizeBytes) this.sealBlock();
   }
 
   /** True when enough output is buffered or in flight that the caller should await drain(). */
@@ -203,7 +211,7 @@ export class SSTableWriter {
     assert(this.state === 'open', `finish() on a writer that is ${this.state}`);
     this.state = 'finishing';
     try {
-      if (this.blockRows.length > 0) this.sealBlock();
+      if (this.blockKeys.length > 0) this.sealBlock();
       const meta = this.storedMeta();
       const bloom: StoredBloom = { ...this.bloom.params(), bits: this.bloom.toBytes() };
       const metaPayload = encode({ meta, index: this.index, bloom } satisfies MetaBlock);
@@ -239,6 +247,7 @@ export class SSTableWriter {
     assert(this.state !== 'finishing', 'abort() while finish() runs');
     if (this.state === 'aborted') return;
     this.state = 'aborted';
+    this.blockKeys = [];
     this.blockRows = [];
     this.out = [];
     this.outBytes = 0;
@@ -251,16 +260,23 @@ export class SSTableWriter {
   }
 
   private sealBlock(): void {
-    assert(this.blockRows.length > 0, 'sealing an empty block');
-    const payload = encode(this.blockRows);
+    assert(this.blockKeys.length > 0, 'sealing an empty block');
+    const ends: number[] = [];
+    let end = 0;
+    for (const row of this.blockRows) ends.push((end += row.length));
+    const blockHeader = encode([this.blockKeys, ends]);
+    const headerLength = Buffer.allocUnsafe(4);
+    headerLength.writeUInt32BE(blockHeader.length, 0);
+    const payload = Buffer.concat([headerLength, blockHeader, ...this.blockRows]);
     const header = Buffer.allocUnsafe(BLOCK_HEADER_BYTES);
     header.writeUInt32BE(payload.length, 0);
     header.writeUInt32BE(crc32(payload), 4);
     const length = BLOCK_HEADER_BYTES + payload.length;
-    this.index.push([this.blockRows[0][0], this.fileOffset, length]);
+    this.index.push([this.blockKeys[0], this.fileOffset, length]);
     this.fileOffset += length;
+    this.blockKeys = [];
     this.blockRows = [];
-    this.blockBytesEstimate = 0;
+    this.blockRowBytes = 0;
     this.push(header);
     this.push(payload);
     if (this.outBytes >= WRITE_CHUNK_BYTES) this.submitWrite();
@@ -350,35 +366,6 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Rough msgpack size of an entry, to cut blocks near blockSizeBytes without encoding twice. */
-function estimateEntryBytes(entry: RowEntry): number {
-  let bytes = 4;
-  if (entry.marker !== undefined) bytes += 24;
-  if (entry.del !== undefined) bytes += 20;
-  if (entry.pdel !== undefined) bytes += 20;
-  if (entry.cells !== undefined) {
-    for (const name in entry.cells) {
-      const cell = entry.cells[name];
-      bytes += name.length + 24 + (cell.exp === undefined ? 0 : 10) + estimateValueBytes(cell.v);
-    }
-  }
-  return bytes;
-}
-
-function estimateValueBytes(v: Value): number {
-  if (v === null || typeof v === 'boolean') return 1;
-  if (typeof v === 'number' || typeof v === 'bigint') return 9;
-  if (typeof v === 'string') return v.length + 5;
-  if (v instanceof Uint8Array) return v.length + 5;
-  let bytes = 5;
-  if (Array.isArray(v)) {
-    for (const item of v) bytes += estimateValueBytes(item);
-  } else {
-    for (const key in v) bytes += key.length + 2 + estimateValueBytes(v[key]);
-  }
-  return bytes;
-}
-
 // ---------------------------------------------------------------------------------------
 // Reader
 
@@ -453,31 +440,33 @@ export class SSTableReader {
     return this.bloom.mayContain(partition);
   }
 
-  /** The entry stored under `key`. Shared with the block cache: do not mutate it. */
+  /** The entry stored under `key`, freshly decoded. */
   get(key: string): RowEntry | undefined {
     if (this.meta.rows === 0 || key < this.meta.firstKey || key > this.meta.lastKey) return undefined;
-    const rows = this.loadBlock(this.blockFor(key));
-    const i = lowerBound(rows, key);
-    return i < rows.length && rows[i][0] === key ? rows[i][1] : undefined;
+    const b = this.blockFor(key);
+    const block = this.loadBlock(b);
+    const i = lowerBound(block.keys, key);
+    return i < block.keys.length && block.keys[i] === key ? this.rowAt(block, i, b) : undefined;
   }
 
   /**
    * Ascending [key, entry] pairs with from <= key (< or <=) to; synchronous (fs.readSync)
-   * so a shard can serve a page without yielding. Entries are shared: do not mutate them.
+   * so a shard can serve a page without yielding.
    */
-  *iterate(from?: string, to?: string, toInclusive = false): Generator<[string, RowEntry]> {
+  *iterate(from?: string, to?: string, toInclusive = false, fillCache = true): Generator<[string, RowEntry]> {
     if (this.meta.rows === 0) return;
     const pastEnd = (key: string): boolean =>
       to !== undefined && (toInclusive ? key > to : key >= to);
     const first = from === undefined ? 0 : Math.max(0, this.blockFor(from));
     for (let b = first; b < this.blockFirstKeys.length; b++) {
       if (b > first && pastEnd(this.blockFirstKeys[b])) return;
-      const rows = this.loadBlock(b);
-      const start = b === first && from !== undefined ? lowerBound(rows, from) : 0;
-      for (let i = start; i < rows.length; i++) {
-        const [key, entry] = rows[i];
+      const block = this.loadBlock(b, fillCache);
+      const start = b === first && from !== undefined ? lowerBound(block.keys, from) : 0;
+      const rows = this.rowsOf(block, b);
+      for (let i = start; i < block.keys.length; i++) {
+        const key = block.keys[i];
         if (pastEnd(key)) return;
-        yield [key, entry];
+        yield [key, rows[i]];
       }
     }
   }
@@ -489,12 +478,13 @@ export class SSTableReader {
       to !== undefined && (toInclusive ? key > to : key >= to);
     const last = to === undefined ? this.blockFirstKeys.length - 1 : this.blockFor(to);
     for (let b = last; b >= 0; b--) {
-      const rows = this.loadBlock(b);
-      for (let i = rows.length - 1; i >= 0; i--) {
-        const [key, entry] = rows[i];
+      const block = this.loadBlock(b);
+      const rows = this.rowsOf(block, b);
+      for (let i = block.keys.length - 1; i >= 0; i--) {
+        const key = block.keys[i];
         if (pastEnd(key)) continue;
         if (from !== undefined && key < from) return;
-        yield [key, entry];
+        yield [key, rows[i]];
       }
     }
   }
@@ -525,14 +515,17 @@ export class SSTableReader {
     return lo - 1;
   }
 
-  private loadBlock(b: number): SSTableBlock {
+  /** Block b, from the cache or the file; a block read for a compaction (fill false) is not cached. */
+  private loadBlock(b: number, fill = true): SSTableBlock {
     assert(this.fd !== undefined, `read from closed SSTable ${this.path}`);
     assert(b >= 0 && b < this.blockOffsets.length, `block ${b} out of range`);
     const offset = this.blockOffsets[b];
     const cached = this.cache.get(this.id, offset);
     if (cached !== undefined) return cached;
     const length = this.blockLengths[b];
-    const bytes = readExactly(this.fd, this.path, offset, length);
+    // Its own allocation, not a slice of Buffer's shared pool: a cached block must not keep
+    // a pool slab (and its neighbours' bytes) alive.
+    const bytes = readExactly(this.fd, this.path, offset, length, fill);
     if (bytes.readUInt32BE(0) !== length - BLOCK_HEADER_BYTES) {
       throw new SSTableCorruption(this.path, 'block length disagrees with the index', offset);
     }
@@ -540,33 +533,48 @@ export class SSTableReader {
     if (crc32(payload) !== bytes.readUInt32BE(4)) {
       throw new SSTableCorruption(this.path, 'block checksum mismatch', offset);
     }
-    let rows: unknown;
-    try {
-      rows = decode(payload);
-    } catch (err) {
-      throw new SSTableCorruption(this.path, `block does not decode: ${String(err)}`, offset);
-    }
     const nextFirstKey = b + 1 < this.blockFirstKeys.length ? this.blockFirstKeys[b + 1] : undefined;
-    const block = validateBlock(rows, this.blockFirstKeys[b], nextFirstKey, this.path, offset);
-    this.cache.set(this.id, offset, block, length);
+    const block = parseBlock(payload, this.blockFirstKeys[b], nextFirstKey, this.path, offset);
+    if (fill) this.cache.set(this.id, offset, block, length);
     return block;
+  }
+
+  /** Decodes row i of block b (the crc has matched, so a failure here is a writer bug or worse). */
+  private rowAt(block: SSTableBlock, i: number, b: number): RowEntry {
+    try {
+      return decodeRow(block.rows.subarray(i === 0 ? 0 : block.ends[i - 1], block.ends[i]));
+    } catch (err) {
+      throw new SSTableCorruption(this.path, `row ${i} does not decode: ${String(err)}`, this.blockOffsets[b]);
+    }
+  }
+
+  /** Decodes all rows of block b in one call (scans). */
+  private rowsOf(block: SSTableBlock, b: number): RowEntry[] {
+    let rows: RowEntry[];
+    try {
+      rows = decodeRows(block.rows);
+    } catch (err) {
+      throw new SSTableCorruption(this.path, `rows do not decode: ${String(err)}`, this.blockOffsets[b]);
+    }
+    if (rows.length !== block.keys.length) throw new SSTableCorruption(this.path, 'block holds more rows than keys', this.blockOffsets[b]);
+    return rows;
   }
 }
 
 /** First index whose key is >= key (rows.length if none). */
-function lowerBound(rows: SSTableBlock, key: string): number {
+function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
-  let hi = rows.length;
+  let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rows[mid][0] < key) lo = mid + 1;
+    if (keys[mid] < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function readExactly(fd: number, path: string, position: number, length: number): Buffer {
-  const bytes = Buffer.allocUnsafe(length);
+function readExactly(fd: number, path: string, position: number, length: number, ownMemory = false): Buffer {
+  const bytes = ownMemory ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, bytes, done, length - done, position + done);
@@ -576,24 +584,39 @@ function readExactly(fd: number, path: string, position: number, length: number)
   return bytes;
 }
 
-/** Checks shape and order of a decoded block: a writer bug or crc collision must not pass. */
-function validateBlock(rows: unknown, firstKey: string, nextFirstKey: string | undefined,
+/** Splits a block payload into its header (keys, row ends) and row area, checking shape and order. */
+function parseBlock(payload: Buffer, firstKey: string, nextFirstKey: string | undefined,
   path: string, offset: number): SSTableBlock {
   const bad = (what: string): SSTableCorruption => new SSTableCorruption(path, `block ${what}`, offset);
-  if (!Array.isArray(rows) || rows.length === 0) throw bad('is not a non-empty row array');
-  let previous: string | undefined;
-  for (const row of rows as unknown[]) {
-    if (!Array.isArray(row) || row.length !== 2 || typeof row[0] !== 'string' ||
-      typeof row[1] !== 'object' || row[1] === null) {
-      throw bad('has a malformed row');
-    }
-    const key = row[0] as string;
-    if (previous !== undefined && !(key > previous)) throw bad('keys are not ascending');
-    previous = key;
+  if (payload.length < 4) throw bad('is too short for its header length');
+  const headerLength = payload.readUInt32BE(0);
+  if (4 + headerLength > payload.length) throw bad('header runs past the block');
+  let header: unknown;
+  try {
+    header = decode(payload.subarray(4, 4 + headerLength));
+  } catch (err) {
+    throw bad(`header does not decode: ${String(err)}`);
   }
-  if ((rows[0] as [string])[0] !== firstKey) throw bad('first key disagrees with the index');
-  if (nextFirstKey !== undefined && !(previous! < nextFirstKey)) throw bad('overlaps the next block');
-  return rows as SSTableBlock;
+  if (!Array.isArray(header) || header.length !== 2 || !Array.isArray(header[0]) || !Array.isArray(header[1])) {
+    throw bad('header is not [keys, ends]');
+  }
+  const [keys, ends] = header as [unknown[], unknown[]];
+  const rows = payload.subarray(4 + headerLength);
+  if (keys.length === 0 || keys.length !== ends.length) throw bad('has no rows, or as many keys as row ends');
+  let previousKey: string | undefined;
+  let previousEnd = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i], end = ends[i];
+    if (typeof key !== 'string') throw bad('has a non-string key');
+    if (previousKey !== undefined && !(key > previousKey)) throw bad('keys are not ascending');
+    if (typeof end !== 'number' || !Number.isSafeInteger(end) || end <= previousEnd) throw bad('row ends are not ascending');
+    previousKey = key;
+    previousEnd = end;
+  }
+  if (previousEnd !== rows.length) throw bad('row ends disagree with its length');
+  if (keys[0] !== firstKey) throw bad('first key disagrees with the index');
+  if (nextFirstKey !== undefined && !(previousKey! < nextFirstKey)) throw bad('overlaps the next block');
+  return { keys: keys as string[], ends: ends as number[], rows };
 }
 
 function validateMetaBlock(parsed: unknown, path: string, offset: number):
