@@ -19,6 +19,12 @@ export type Access =
   | { kind: 'intRange'; lo?: Bound; hi?: Bound; column: number }
   /** Partition key bound: a clustering-key range inside one partition. */
   | { kind: 'partition'; pkey: BExpr[]; ckPrefix: BExpr[]; lo?: Bound; hi?: Bound }
+  /**
+   * A secondary index (sql/indexes.ts): equalities on its leading columns (`eq`), then
+   * optionally a list of values or a range on the next one. Every shard scans its local
+   * entries in parallel; rows are re-checked, so the access only narrows the scan.
+   */
+  | { kind: 'index'; name: string; id: number; columns: number[]; eq: BExpr[]; list?: BExpr[]; lo?: Bound; hi?: Bound }
   | { kind: 'full' };
 
 export interface Bound {

@@ -810,6 +810,12 @@ export class Planner implements BinderHost {
 
 /** The key column a (leaf-relative) expression reads, looking through integer widening and text casts. */
 function keyColumnOf(e: BExpr, t: SqlTable): number | undefined {
+  const i = columnOf(e);
+  return i !== undefined && t.isKeyColumn(i) ? i : undefined;
+}
+
+/** The column a (leaf-relative) expression reads, looking through casts that keep its order and equality. */
+function columnOf(e: BExpr): number | undefined {
   let x = e;
   while (x.k === 'cast') {
     const from = x.e.t.oid, to = x.t.oid;
@@ -818,8 +824,7 @@ function keyColumnOf(e: BExpr, t: SqlTable): number | undefined {
     if (!ok) return undefined;
     x = x.e;
   }
-  if (x.k !== 'col') return undefined;
-  return t.isKeyColumn(x.i) ? x.i : undefined;
+  return x.k === 'col' ? x.i : undefined;
 }
 
 function isKeyValueExpr(e: BExpr): boolean {
@@ -844,9 +849,9 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
   };
   for (const c of conds) {
     if (c.k === 'cmp' && c.op !== '<>') {
-      let col = keyColumnOf(c.l, table), val = c.r, op: string = c.op;
+      let col = columnOf(c.l), val = c.r, op: string = c.op;
       if (col === undefined || !isKeyValueExpr(val)) {
-        col = keyColumnOf(c.r, table);
+        col = columnOf(c.r);
         val = c.l;
         op = FLIP[c.op];
         if (col === undefined || !isKeyValueExpr(val)) continue;
@@ -856,7 +861,7 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
       else if (op === '>' || op === '>=') k.lo ??= { e: val, inclusive: op === '>=' };
       else k.hi ??= { e: val, inclusive: op === '<=' };
     } else if (c.k === 'in' && !c.neg) {
-      const col = keyColumnOf(c.e, table);
+      const col = columnOf(c.e);
       if (col !== undefined && c.list.every(isKeyValueExpr)) get(col).list ??= c.list;
     }
   }
@@ -876,7 +881,39 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
     if (c?.list) return { kind: 'points', prefix: [], values: c.list, column: pk[0] };
     if (c?.lo && c?.hi && isIntegerType(table.columns[pk[0]].type.oid)) return { kind: 'intRange', lo: c.lo, hi: c.hi, column: pk[0] };
   }
-  return { kind: 'full' };
+  return chooseIndex(table, cons) ?? { kind: 'full' };
+}
+
+/** Types whose SQL ordering is the index key's byte order (text compares UTF-16 units, keys UTF-8 bytes: equality only). */
+function rangeOrdered(oid: number): boolean {
+  return isIntegerType(oid) || oid === Oid.float4 || oid === Oid.float8 || oid === Oid.numeric || oid === Oid.date
+    || oid === Oid.timestamp || oid === Oid.timestamptz || oid === Oid.bool || oid === Oid.uuid;
+}
+
+/**
+ * The maintained index that binds the most leading columns: equalities, then a value
+ * list or a range on the next column. An index whose first column is unconstrained is
+ * no use (it would read every entry).
+ */
+function chooseIndex(table: SqlTable, cons: Map<number, Constraint>): Access | undefined {
+  let best: (Access & { kind: 'index' }) | undefined;
+  let bestScore = 0;
+  for (const ix of table.meta.indexes) {
+    if (ix.id === undefined) continue;
+    const columns = ix.columns.map((n) => table.column(n)!.index);
+    if (columns.some((i) => table.columns[i].type.oid === Oid.bpchar)) continue;
+    const eq: BExpr[] = [];
+    while (eq.length < columns.length && cons.get(columns[eq.length])?.eq) eq.push(cons.get(columns[eq.length])!.eq!);
+    const next = eq.length < columns.length ? cons.get(columns[eq.length]) : undefined;
+    const list = next?.list;
+    const ranged = next && !list && (next.lo || next.hi) && rangeOrdered(table.columns[columns[eq.length]].type.oid);
+    // equalities count double: they narrow more than a range
+    const score = eq.length * 2 + (list || ranged ? 1 : 0);
+    if (score <= bestScore) continue;
+    bestScore = score;
+    best = { kind: 'index', name: ix.name, id: ix.id, columns, eq, ...(list ? { list } : {}), ...(ranged && next.lo ? { lo: next.lo } : {}), ...(ranged && next.hi ? { hi: next.hi } : {}) };
+  }
+  return best;
 }
 
 /** Converts a scope-level expression into a reference to the enclosing row (lookup joins). */
@@ -981,6 +1018,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
       if (a.kind === 'points') [...a.prefix, ...a.values].forEach((e) => fn(e, 0));
       if (a.kind === 'partition') [...a.pkey, ...a.ckPrefix, ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
       if (a.kind === 'intRange') [...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
+      if (a.kind === 'index') [...a.eq, ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
       break;
     }
     case 'virtual': if (p.filter) fn(p.filter, 0); break;
