@@ -439,7 +439,7 @@ export async function createIndex(stmt: Statement & { kind: 'createIndex' }, dc:
   for (const c of stmt.columns) {
     const type = t.column(c.name)!.type;
     if (type.oid === Oid.json) throw new SqlError(SqlState.undefinedObject, `data type json has no default operator class for access method "btree"`, { hint: 'You must specify an operator class for the index or define a default operator class for the data type.', position: c.pos + 1 });
-    if (!indexColSpecs(t.schema, [c.name])) throw unsupported(`indexes on columns of type ${typeName(type)}`, c.pos + 1);
+    if (!indexColSpecs(t.schema, [c.name])) throw unsupported(`an index on a column of type ${typeName(type)}`, c.pos + 1);
   }
   await ensureIndexTable(dc.engine);
   // a fresh id per index: entries of a dropped index with the same name are never reused
