@@ -576,18 +576,27 @@ async function* indexScan(p: Plan & { node: 'scan' }, a: Access & { kind: 'index
   if (indexTable && specs) {
     const filter = p.pushed ? filterArgs(st.table, specialize(p.pushed, ctx)) : undefined;
     const check = { proc: PROC_INDEX.check, args: { table: st.tableId, index: a.id, cols: specs, ...(filter ? { filter } : {}) } satisfies IndexCheckArgs };
+    // ORDER BY … LIMIT: each shard's first rows in index order suffice, unless this
+    // transaction's own writes to the table overlay the committed rows
+    const topK = a.topK && !st.pending?.size ? limitValue(compiled(a.topK.limit)([], ctx), 'LIMIT') + (a.topK.offset ? limitValue(compiled(a.topK.offset)([], ctx), 'OFFSET') : 0) : Infinity;
+    const reverse = !!a.reverse && topK < Infinity;
+    const page = (s: number, from: string, to: string, want: number) => engine.indexScanPage(s, { index: indexTable.id, base: st.tableId, from, to, reverse, limit: Math.min(INDEX_PAGE_ROWS, want), check });
     for (const [from, to] of ranges) {
-      // shards in parallel; a shard with more rows than one batch continues on its own
+      if (topK === 0) break;
+      // shards in parallel; a shard with more rows than one page continues on its own
       const shards = Array.from({ length: engine.shardCount }, (_, s) => s);
-      const firsts = shards.map((s) => engine.indexScanPage(s, { index: indexTable.id, base: st.tableId, from, to, limit: INDEX_PAGE_ROWS, check }));
+      const firsts = shards.map((s) => page(s, from, to, topK));
       for (const s of shards) {
-        let page = await firsts[s];
+        let current = await firsts[s];
+        let got = current.rows.length;
         for (;;) {
-          const ahead = page.next !== undefined ? engine.indexScanPage(s, { index: indexTable.id, base: st.tableId, from: page.next, to, limit: INDEX_PAGE_ROWS, check }) : undefined;
-          const out = mergePage(page.rows, st, pass);
+          const more = current.next !== undefined && got < topK;
+          const ahead = more ? (reverse ? page(s, from, current.next!, topK - got) : page(s, current.next!, to, topK - got)) : undefined;
+          const out = mergePage(current.rows, st, pass);
           if (out.length) yield out;
           if (!ahead) break;
-          page = await ahead;
+          current = await ahead;
+          got += current.rows.length;
         }
       }
     }

@@ -13,7 +13,7 @@ function accessText(a: Access, table: string): string {
     case 'points': return `Point Reads on ${table} (${a.values.length} keys)`;
     case 'intRange': return `Key Range on ${table} (point reads when the range is small)`;
     case 'partition': return `Partition Range Scan on ${table}${a.lo || a.hi ? ' (clustering key bounds)' : ''}`;
-    case 'index': return `Index Scan using ${a.name} on ${table}`;
+    case 'index': return `Index Scan${a.reverse ? ' Backward' : ''} using ${a.name} on ${table}`;
     case 'full': return `Parallel Shard Scan on ${table}`;
   }
 }
@@ -57,7 +57,11 @@ function walk(p: Plan, depth: number, out: string[]): void {
   switch (p.node) {
     case 'scan':
       line(accessText(p.access, p.table.name));
-      if (p.access.kind === 'index') detail(`Index Cond: ${indexCond(p.access, p.table)}`);
+      if (p.access.kind === 'index') {
+        const a = p.access;
+        if (a.eq.length || a.list || a.lo || a.hi) detail(`Index Cond: ${indexCond(a, p.table)}`);
+        if (a.topK) detail(`Index Order: ${a.columns.slice(a.eq.length).map((c) => p.table.columns[c].name + (a.reverse ? ' DESC' : '')).join(', ')} (LIMIT rows per shard)`);
+      }
       if (p.pushed && p.access.kind !== 'point' && p.access.kind !== 'points') detail(`Filter pushed to shards: ${exprText(p.pushed)}`);
       else if (p.filter) detail(`Filter: ${exprText(p.filter)}`);
       return;

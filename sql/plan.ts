@@ -24,7 +24,15 @@ export type Access =
    * optionally a list of values or a range on the next one. Every shard scans its local
    * entries in parallel; rows are re-checked, so the access only narrows the scan.
    */
-  | { kind: 'index'; name: string; id: number; columns: number[]; eq: BExpr[]; list?: BExpr[]; lo?: Bound; hi?: Bound }
+  | {
+    kind: 'index'; name: string; id: number; columns: number[]; eq: BExpr[]; list?: BExpr[]; lo?: Bound; hi?: Bound;
+    /**
+     * ORDER BY the index columns after `eq` with LIMIT: the sort above needs only the first
+     * `topK` rows in index order (descending when `reverse`), so each shard returns at most
+     * that many. Set only when every conjunct is checked in the shards.
+     */
+    topK?: { limit: BExpr; offset: BExpr | null }; reverse?: boolean;
+  }
   | { kind: 'full' };
 
 export interface Bound {

@@ -247,7 +247,7 @@ export class Planner implements BinderHost {
     const lim = stmt.limit ? binder.coerce(binder.bind(stmt.limit), T.int8, 'implicit', stmt.limit.pos) : null;
     const off = stmt.offset ? binder.coerce(binder.bind(stmt.offset), T.int8, 'implicit', stmt.offset.pos) : null;
     if ((lim && hasAsync(lim)) || (off && hasAsync(off))) throw unsupported('subqueries in LIMIT/OFFSET');
-    if (plan.node === 'sort' && plan.limit === null) plan = { ...plan, limit: lim, offset: off };
+    if (plan.node === 'sort' && plan.limit === null) plan = indexOrder({ ...plan, limit: lim, offset: off });
     return { node: 'limit', input: plan, limit: lim, offset: off, width: plan.width };
   }
 
@@ -916,6 +916,48 @@ function chooseIndex(table: SqlTable, cons: Map<number, Constraint>): Access | u
   return best;
 }
 
+/**
+ * ORDER BY … LIMIT over one table scan whose sort keys are index columns (after the
+ * index's equality columns, all ascending with NULLS LAST or all descending with NULLS
+ * FIRST): the scan reads each shard's entries in index order and stops after LIMIT +
+ * OFFSET rows per shard; the sort then merges at most shards × (LIMIT + OFFSET) rows.
+ * Only when every conjunct is shippable (the shards see the whole WHERE), so no row a
+ * shard returns is dropped later.
+ */
+function indexOrder(sort: Plan & { node: 'sort' }): Plan {
+  const proj = sort.input;
+  if (proj.node !== 'project' || proj.srf || !sort.limit) return sort;
+  const scan = proj.input;
+  if (scan.node !== 'scan' || (scan.filter && !(scan.pushed && sameExpr(scan.filter, scan.pushed)))) return sort;
+  const a = scan.access;
+  if (a.kind !== 'index' && a.kind !== 'full') return sort;
+  const desc = sort.keys[0].desc;
+  const cols: number[] = [];
+  for (const k of sort.keys) {
+    if (k.desc !== desc || k.nullsFirst !== desc) return sort;
+    const e = k.e.k === 'col' ? proj.exprs[k.e.i] : undefined;
+    if (e?.k !== 'col') return sort;
+    cols.push(e.i);
+  }
+  const fits = (ix: { columns: number[] }, eq: number): boolean =>
+    cols.length <= ix.columns.length - eq && cols.every((c, k) => ix.columns[eq + k] === c && rangeOrdered(scan.table.columns[c].type.oid));
+  const topK = { limit: sort.limit, offset: sort.offset };
+  let access: Access | undefined;
+  if (a.kind === 'index' && !a.list && fits(a, a.eq.length)) access = { ...a, topK, reverse: desc };
+  if (a.kind === 'full') {
+    for (const ix of scan.table.meta.indexes) {
+      if (ix.id === undefined) continue;
+      const columns = ix.columns.map((n) => scan.table.column(n)!.index);
+      if (fits({ columns }, 0)) {
+        access = { kind: 'index', name: ix.name, id: ix.id, columns, eq: [], topK, reverse: desc };
+        break;
+      }
+    }
+  }
+  if (!access) return sort;
+  return { ...sort, input: { ...proj, input: { ...scan, access } } };
+}
+
 /** Converts a scope-level expression into a reference to the enclosing row (lookup joins). */
 function toOuter(e: BExpr): BExpr {
   return mapExpr(shiftOuter(e, 1), (x) => (x.k === 'col' ? { k: 'outer', level: 1, i: x.i, t: x.t } : x));
@@ -1018,7 +1060,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
       if (a.kind === 'points') [...a.prefix, ...a.values].forEach((e) => fn(e, 0));
       if (a.kind === 'partition') [...a.pkey, ...a.ckPrefix, ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
       if (a.kind === 'intRange') [...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
-      if (a.kind === 'index') [...a.eq, ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
+      if (a.kind === 'index') [...a.eq, ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : []), ...(a.topK ? [a.topK.limit] : []), ...(a.topK?.offset ? [a.topK.offset] : [])].forEach((e) => fn(e, 0));
       break;
     }
     case 'virtual': if (p.filter) fn(p.filter, 0); break;

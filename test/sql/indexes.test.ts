@@ -3,6 +3,7 @@
 // DELETE, COPY, TRUNCATE and transactions (COMMIT, ROLLBACK), every index-based query
 // returns exactly what the same query returns by a full scan, and the index holds exactly
 // one entry per row and index (nothing left behind by updates, deletes, rollbacks).
+// ORDER BY … LIMIT answered in index order returns the same ordered values as a sort.
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,11 @@ const queries = (a: number, b: string, c: string): [string, string][] => [
   [`SELECT id FROM t WHERE b IN ('${b}', 'y')`, `SELECT id FROM t WHERE b || '' IN ('${b}', 'y')`],
   [`SELECT id FROM t WHERE c >= ${c}`, `SELECT id FROM t WHERE c + 0 >= ${c}`],
   [`SELECT id FROM t WHERE c < ${c}`, `SELECT id FROM t WHERE c + 0 < ${c}`],
+  // ORDER BY … LIMIT read in index order (only the ordered values are determined: ties)
+  [`SELECT a FROM t ORDER BY a DESC LIMIT 4`, `SELECT a FROM t ORDER BY a + 0 DESC LIMIT 4`],
+  [`SELECT a FROM t ORDER BY a LIMIT 3 OFFSET 2`, `SELECT a FROM t ORDER BY a + 0 LIMIT 3 OFFSET 2`],
+  [`SELECT a FROM t WHERE b = '${b}' ORDER BY a LIMIT 2`, `SELECT a FROM t WHERE b || '' = '${b}' ORDER BY a + 0 LIMIT 2`],
+  [`SELECT c FROM t WHERE c > ${c} ORDER BY c DESC LIMIT 2`, `SELECT c FROM t WHERE c + 0 > ${c} ORDER BY c + 0 DESC LIMIT 2`],
 ];
 
 async function entryCount(n: SqlNode): Promise<number> {
@@ -97,7 +103,12 @@ for (const shards of [1, 3]) {
     it('index queries equal full scans; one entry per row and index', async () => {
       const run = async (o: string | { copy: string }): Promise<void> => {
         if (typeof o === 'string') await rows(s, o);
-        else await copyIn(s, 'COPY t FROM STDIN', o.copy);
+        else {
+          // a COPY of an existing id fails with 23505, as in PostgreSQL; the rows stay as they were
+          await copyIn(s, 'COPY t FROM STDIN', o.copy).catch((e: { code?: string }) => {
+            if (e.code !== '23505') throw e;
+          });
+        }
       };
       await fc.assert(
         fc.asyncProperty(
@@ -127,14 +138,14 @@ for (const shards of [1, 3]) {
             }
             for (const [viaIndex, viaScan] of queries(a, b, c)) {
               const plan = (await rows(s, `EXPLAIN ${viaIndex}`)).map((r) => r[0]).join('\n');
-              expect(plan).toMatch(/Index Scan using t_/);
+              expect(plan).toMatch(/Index Scan (Backward )?using t_/);
               expect(sorted(await rows(s, viaIndex)), viaIndex).toEqual(sorted(await rows(s, viaScan)));
             }
             const [[count]] = await rows(s, 'SELECT count(*) FROM t');
             expect(await entryCount(n)).toBe(3 * Number(count));
           },
         ),
-        { numRuns: 25 },
+        { numRuns: 60 },
       );
     }, 240_000);
   });
