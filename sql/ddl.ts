@@ -322,7 +322,10 @@ export async function truncate(stmt: Statement & { kind: 'truncate' }, dc: DdlCo
   for (const t of tables) {
     if (dc.txn) {
       const old = dc.txn.shadows.get(t.name);
-      if (old) await ddl(dc.engine, { kind: 'drop', name: old.shadowName, ifExists: true });
+      if (old) {
+        await ddl(dc.engine, { kind: 'drop', name: old.shadowName, ifExists: true });
+        await purgeIndexEntries(dc.engine, old.shadowId);
+      }
       dc.txn.discard(t.id);
       const s = await createShadow(dc, t);
       dc.txn.shadows.set(t.name, { name: t.name, shadowName: s.name, shadowId: s.id, table: t });
@@ -355,6 +358,7 @@ export async function drop(stmt: Statement & { kind: 'drop' }, dc: DdlContext): 
         const shadow = dc.txn?.shadows.get(t.name);
         if (shadow) {
           await ddl(dc.engine, { kind: 'drop', name: shadow.shadowName, ifExists: true });
+          await purgeIndexEntries(dc.engine, shadow.shadowId);
           dc.txn!.shadows.delete(t.name);
         }
         dc.txn?.discard(t.id);
