@@ -10,7 +10,7 @@
 import { shardStartKey, type Engine } from '../engine/engine.js';
 import { KeyError, PREFIX_END } from '../engine/keys.js';
 import type { LiveRow, Value } from '../engine/types.js';
-import { encodeIndexValue, escapeRaw, INDEX_PAGE_ROWS, INDEX_TABLE, indexColSpecs, indexPrefix, PROC_INDEX, type IndexCheckArgs } from './indexes.js';
+import { encodeIndexBound, escapeRaw, INDEX_PAGE_ROWS, INDEX_TABLE, indexColSpecs, indexPrefix, PROC_INDEX, type IndexCheckArgs } from './indexes.js';
 import { newAggState, type AggState } from './aggregates.js';
 import { SqlError, SqlState } from './errors.js';
 import { compile, compare, fastComparator, specialize, type BExpr, type Compiled, type Row } from './expr.js';
@@ -533,7 +533,7 @@ function indexRanges(a: Access & { kind: 'index' }, table: SqlTable, tableId: nu
     for (let k = 0; k < a.eq.length; k++) {
       const v = value(a.eq[k], k);
       if (v === undefined) return [];
-      raw += encodeIndexValue(v as Value, specs[k][1]);
+      raw += encodeIndexBound(v as Value, specs[k][1]);
     }
     const prefix = indexPrefix(tableId, a.id);
     const n = a.eq.length;
@@ -541,7 +541,7 @@ function indexRanges(a: Access & { kind: 'index' }, table: SqlTable, tableId: nu
       const keys = new Set<string>();
       for (const e of a.list) {
         const v = value(e, n);
-        if (v !== undefined) keys.add(escapeRaw(raw + encodeIndexValue(v as Value, specs[n][1])));
+        if (v !== undefined) keys.add(escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1])));
       }
       return [...keys].map((k) => [prefix + k, prefix + k + PREFIX_END]);
     }
@@ -552,13 +552,13 @@ function indexRanges(a: Access & { kind: 'index' }, table: SqlTable, tableId: nu
     if (a.lo) {
       const v = value(a.lo.e, n);
       if (v === undefined) return [];
-      const k = prefix + escapeRaw(raw + encodeIndexValue(v as Value, specs[n][1]));
+      const k = prefix + escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1]));
       from = a.lo.inclusive ? k : k + PREFIX_END;
     }
     if (a.hi) {
       const v = value(a.hi.e, n);
       if (v === undefined) return [];
-      const k = prefix + escapeRaw(raw + encodeIndexValue(v as Value, specs[n][1]));
+      const k = prefix + escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1]));
       to = a.hi.inclusive ? k + PREFIX_END : k;
     }
     return from < to ? [[from, to]] : [];

@@ -63,9 +63,25 @@ export function indexColSpecs(schema: TableSchema, columns: readonly string[]): 
   }
 }
 
-/** The encoding of one non-null index column value inside k (marker byte included). */
+/**
+ * The encoding of one index column value inside k, marker byte included. Never throws: the
+ * derive hook runs inside a shard's apply step. A stored value of the wrong type (another
+ * front end wrote it) gets marker 0x02 and its text, after the NULLs, where no range or
+ * equality bound of the right type reaches.
+ */
 export function encodeIndexValue(v: Value, kind: KeyKind): string {
-  return v === null || v === undefined ? '\x01' : '\x00' + encodeTuple([v], [kind]);
+  if (v === null || v === undefined) return '\x01';
+  try {
+    return '\x00' + encodeTuple([v], [kind]);
+  } catch (e) {
+    if (!(e instanceof KeyError)) throw e;
+    return '\x02' + Buffer.from(JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x)) ?? '', 'utf8').toString('latin1').replace(/\x00/g, '') + '\x00';
+  }
+}
+
+/** A bound's encoding: a value of the wrong type for the column cannot be a key (KeyError). */
+export function encodeIndexBound(v: Value, kind: KeyKind): string {
+  return '\x00' + encodeTuple([v], [kind]);
 }
 
 /** Escapes raw bytes as the engine's bytes key encoding does, without its terminator. */
