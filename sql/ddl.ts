@@ -728,8 +728,10 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
     await ddl(dc.engine, { kind: 'rename', name: shadow.name, to: t.name, replace: true });
   } catch (e) {
     await dc.engine.ddl({ kind: 'drop', name: shadow.name, ifExists: true }).catch(() => undefined);
+    await purgeIndexEntries(dc.engine, shadow.id).catch(() => undefined);
     throw e;
   }
+  await purgeIndexEntries(dc.engine, t.id);
 }
 
 export { readMeta, T, PREFIX_END, columnsUsed };

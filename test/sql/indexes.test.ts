@@ -148,5 +148,35 @@ for (const shards of [1, 3]) {
         { numRuns: 60 },
       );
     }, 240_000);
+
+    it('DDL leaves no orphaned entries: ADD PRIMARY KEY, TRUNCATE (in a transaction, twice), DROP COLUMN/INDEX/TABLE', async () => {
+      const entries = async (): Promise<number> => entryCount(n);
+      await rows(s, 'DROP TABLE IF EXISTS t');
+      const base = await entries();
+      await rows(s, 'CREATE TABLE u (x int, y int, z text)');
+      await rows(s, "INSERT INTO u SELECT g, g % 4, 'z' || g FROM generate_series(1, 40) g");
+      await rows(s, 'CREATE INDEX u_y ON u (y)');
+      await rows(s, 'CREATE INDEX u_z ON u (z)');
+      expect(await entries()).toBe(base + 80);
+      await rows(s, 'ALTER TABLE u ADD PRIMARY KEY (x)');
+      expect(await entries()).toBe(base + 80);
+      expect(sorted(await rows(s, 'SELECT x FROM u WHERE y = 1'))).toEqual(sorted(await rows(s, 'SELECT x FROM u WHERE y + 0 = 1')));
+      await rows(s, 'BEGIN');
+      await rows(s, 'TRUNCATE u');
+      await rows(s, 'INSERT INTO u VALUES (1, 1, NULL)');
+      await rows(s, 'TRUNCATE u');
+      await rows(s, 'INSERT INTO u VALUES (2, 1, NULL), (3, 2, NULL)');
+      await rows(s, 'COMMIT');
+      expect(await entries()).toBe(base + 4);
+      expect(await rows(s, 'SELECT x FROM u WHERE y = 1')).toEqual([[2]]);
+      await rows(s, 'ALTER TABLE u DROP COLUMN z');
+      expect(await entries()).toBe(base + 2);
+      await rows(s, 'DROP INDEX u_y');
+      expect(await entries()).toBe(base);
+      await rows(s, 'CREATE INDEX u_y2 ON u (y)');
+      expect(await entries()).toBe(base + 2);
+      await rows(s, 'DROP TABLE u');
+      expect(await entries()).toBe(base);
+    });
   });
 }
