@@ -10,7 +10,7 @@
 import { shardStartKey, type Engine } from '../engine/engine.js';
 import { KeyError, PREFIX_END } from '../engine/keys.js';
 import type { LiveRow, Value } from '../engine/types.js';
-import { encodeIndexBound, escapeRaw, INDEX_PAGE_ROWS, INDEX_TABLE, indexColSpecs, indexPrefix, PROC_INDEX, type IndexCheckArgs } from './indexes.js';
+import { encodeIndexBound, encodeIndexValue, escapeRaw, INDEX_PAGE_ROWS, INDEX_TABLE, indexColSpecs, indexPrefix, PROC_INDEX, type IndexCheckArgs } from './indexes.js';
 import { newAggState, type AggState } from './aggregates.js';
 import { SqlError, SqlState } from './errors.js';
 import { compile, compare, fastComparator, specialize, type BExpr, type Compiled, type Row } from './expr.js';
@@ -531,7 +531,12 @@ function indexRanges(a: Access & { kind: 'index' }, table: SqlTable, tableId: nu
   try {
     let raw = '';
     for (let k = 0; k < a.eq.length; k++) {
-      const v = value(a.eq[k], k);
+      const e = a.eq[k];
+      if (e === 'null') {
+        raw += encodeIndexValue(null, specs[k][1]);
+        continue;
+      }
+      const v = value(e, k);
       if (v === undefined) return [];
       raw += encodeIndexBound(v as Value, specs[k][1]);
     }

@@ -21,7 +21,7 @@ function accessText(a: Access, table: string): string {
 /** PostgreSQL's `Index Cond:` text, with column names. */
 function indexCond(a: Access & { kind: 'index' }, t: SqlTable): string {
   const name = (k: number): string => t.columns[a.columns[k]].name;
-  const parts = a.eq.map((e, k) => `${name(k)} = ${exprText(e)}`);
+  const parts = a.eq.map((e, k) => (e === 'null' ? `${name(k)} IS NULL` : `${name(k)} = ${exprText(e)}`));
   const n = a.eq.length;
   if (a.list) parts.push(`${name(n)} = ANY ('{${a.list.map(exprText).join(',')}}')`);
   if (a.lo) parts.push(`${name(n)} ${a.lo.inclusive ? '>=' : '>'} ${exprText(a.lo.e)}`);

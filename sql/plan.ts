@@ -25,7 +25,8 @@ export type Access =
    * entries in parallel; rows are re-checked, so the access only narrows the scan.
    */
   | {
-    kind: 'index'; name: string; id: number; columns: number[]; eq: BExpr[]; list?: BExpr[]; lo?: Bound; hi?: Bound;
+    /** `eq`: per leading column its value, or 'null' for IS NULL (NULLs are indexed). */
+    kind: 'index'; name: string; id: number; columns: number[]; eq: (BExpr | 'null')[]; list?: BExpr[]; lo?: Bound; hi?: Bound;
     /**
      * ORDER BY the index columns after `eq` with LIMIT: the sort above needs only the first
      * `topK` rows in index order (descending when `reverse`), so each shard returns at most

@@ -833,6 +833,8 @@ function isKeyValueExpr(e: BExpr): boolean {
 
 interface Constraint {
   eq?: BExpr;
+  /** IS NULL (only secondary indexes use it: key columns are never NULL). */
+  isNull?: boolean;
   list?: BExpr[];
   lo?: Bound;
   hi?: Bound;
@@ -860,6 +862,9 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
       if (op === '=') k.eq ??= val;
       else if (op === '>' || op === '>=') k.lo ??= { e: val, inclusive: op === '>=' };
       else k.hi ??= { e: val, inclusive: op === '<=' };
+    } else if (c.k === 'isnull' && !c.neg) {
+      const col = columnOf(c.e);
+      if (col !== undefined) get(col).isNull = true;
     } else if (c.k === 'in' && !c.neg) {
       const col = columnOf(c.e);
       if (col !== undefined && c.list.every(isKeyValueExpr)) get(col).list ??= c.list;
@@ -902,8 +907,11 @@ function chooseIndex(table: SqlTable, cons: Map<number, Constraint>): Access | u
     if (ix.id === undefined) continue;
     const columns = ix.columns.map((n) => table.column(n)!.index);
     if (columns.some((i) => table.columns[i].type.oid === Oid.bpchar)) continue;
-    const eq: BExpr[] = [];
-    while (eq.length < columns.length && cons.get(columns[eq.length])?.eq) eq.push(cons.get(columns[eq.length])!.eq!);
+    const eq: (BExpr | 'null')[] = [];
+    for (let c = cons.get(columns[0]); c?.eq || c?.isNull; c = cons.get(columns[eq.length])) {
+      eq.push(c.eq ?? 'null');
+      if (eq.length === columns.length) break;
+    }
     const next = eq.length < columns.length ? cons.get(columns[eq.length]) : undefined;
     const list = next?.list;
     const ranged = next && !list && (next.lo || next.hi) && rangeOrdered(table.columns[columns[eq.length]].type.oid);
@@ -1060,7 +1068,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
       if (a.kind === 'points') [...a.prefix, ...a.values].forEach((e) => fn(e, 0));
       if (a.kind === 'partition') [...a.pkey, ...a.ckPrefix, ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
       if (a.kind === 'intRange') [...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
-      if (a.kind === 'index') [...a.eq, ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : []), ...(a.topK ? [a.topK.limit] : []), ...(a.topK?.offset ? [a.topK.offset] : [])].forEach((e) => fn(e, 0));
+      if (a.kind === 'index') [...a.eq.filter((e): e is BExpr => e !== 'null'), ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : []), ...(a.topK ? [a.topK.limit] : []), ...(a.topK?.offset ? [a.topK.offset] : [])].forEach((e) => fn(e, 0));
       break;
     }
     case 'virtual': if (p.filter) fn(p.filter, 0); break;

@@ -73,6 +73,8 @@ const queries = (a: number, b: string, c: string): [string, string][] => [
   [`SELECT id FROM t WHERE b IN ('${b}', 'y')`, `SELECT id FROM t WHERE b || '' IN ('${b}', 'y')`],
   [`SELECT id FROM t WHERE c >= ${c}`, `SELECT id FROM t WHERE c + 0 >= ${c}`],
   [`SELECT id FROM t WHERE c < ${c}`, `SELECT id FROM t WHERE c + 0 < ${c}`],
+  [`SELECT id FROM t WHERE a IS NULL`, `SELECT id FROM t WHERE a + 0 IS NULL`],
+  [`SELECT id FROM t WHERE b IS NULL AND a >= ${a}`, `SELECT id FROM t WHERE b || '' IS NULL AND a + 0 >= ${a}`],
   // ORDER BY … LIMIT read in index order (only the ordered values are determined: ties)
   [`SELECT a FROM t ORDER BY a DESC LIMIT 4`, `SELECT a FROM t ORDER BY a + 0 DESC LIMIT 4`],
   [`SELECT a FROM t ORDER BY a LIMIT 3 OFFSET 2`, `SELECT a FROM t ORDER BY a + 0 LIMIT 3 OFFSET 2`],
