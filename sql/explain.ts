@@ -31,7 +31,7 @@ function indexCond(a: Access & { kind: 'index' }, t: SqlTable): string {
 
 function exprText(e: BExpr): string {
   switch (e.k) {
-    case 'const': return e.v === null ? 'NULL' : typeof e.v === 'string' ? `'${e.v}'` : String(e.v);
+    case 'const': return e.v === null ? 'NULL' : typeof e.v === 'string' ? `'${e.v}'` : e.v instanceof Uint8Array ? `'\\x${Buffer.from(e.v).toString('hex')}'` : String(e.v);
     case 'param': return `$${e.i + 1}`;
     case 'col': return `#${e.i}`;
     case 'outer': return `outer${e.level}.#${e.i}`;

@@ -892,7 +892,7 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
 /** Types whose SQL ordering is the index key's byte order (text compares UTF-16 units, keys UTF-8 bytes: equality only). */
 function rangeOrdered(oid: number): boolean {
   return isIntegerType(oid) || oid === Oid.float4 || oid === Oid.float8 || oid === Oid.numeric || oid === Oid.date
-    || oid === Oid.timestamp || oid === Oid.timestamptz || oid === Oid.bool || oid === Oid.uuid;
+    || oid === Oid.timestamp || oid === Oid.timestamptz || oid === Oid.bool || oid === Oid.uuid || oid === Oid.bytea;
 }
 
 /**
