@@ -20,6 +20,7 @@ import { ProcRegistry } from '../engine/procs.js';
 import { remoteShard } from '../engine/remote-shard.js';
 import { errorToWire, RpcServer } from '../engine/rpc.js';
 import { Shard, type RmwRequest, type ScanRequest } from '../engine/shard.js';
+import type { IndexScanRequest } from '../engine/local-index.js';
 import type { Mutation } from '../engine/types.js';
 import { shardSocket } from './datadir.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
       }
       case 'shard.scan': return local.scan(args as ScanRequest);
       case 'shard.rmw': return local.rmw(args as RmwRequest);
+      case 'shard.indexScan': return local.indexScan(args as IndexScanRequest);
       case 'shard.flush': return local.flush();
       case 'shard.compact': return local.compactAll();
       case 'shard.stats': return { index, memtableBytes: local.memtableBytes(), sstables: local.sstableCount(), rss: process.memoryUsage.rss() };

@@ -5,6 +5,7 @@ import { Catalog, type CatalogState, type Ddl } from './catalog.js';
 import type { Hlc } from './hlc.js';
 import { shardOf } from './keys.js';
 import { maxTimestamp } from './rows.js';
+import type { IndexScanRequest } from './local-index.js';
 import type { RmwRequest, ScanPage, ScanRequest } from './shard.js';
 import type { LiveRow, Mutation, TableSchema, Timestamp } from './types.js';
 
@@ -14,6 +15,7 @@ export interface ShardEndpoint {
   get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined>;
   scan(req: ScanRequest): Promise<ScanPage>;
   rmw(req: RmwRequest): Promise<unknown>;
+  indexScan(req: IndexScanRequest): Promise<ScanPage>;
 }
 
 /** Serialises schema changes node-wide and returns the catalog after the change. */
@@ -97,6 +99,11 @@ export class Engine {
 
   rmw(req: RmwRequest): Promise<unknown> {
     return this.shards[this.shardOf(req.pkey)].rmw(req);
+  }
+
+  /** One page of a shard-local index read on shard `shard` (engine/local-index.ts). */
+  indexScanPage(shard: number, req: IndexScanRequest): Promise<ScanPage> {
+    return this.shards[shard].indexScan(req);
   }
 
   /**

@@ -3,7 +3,7 @@
 // run is registered by name in every shard at start-up, by the layers that use them.
 
 import type { Catalog } from './catalog.js';
-import type { LiveRow, Mutation, Timestamp, WriterId } from './types.js';
+import type { LiveRow, Mutation, TableSchema, Timestamp, WriterId } from './types.js';
 
 export type FilterProc = (row: LiveRow, args: unknown) => boolean;
 
@@ -27,9 +27,66 @@ export interface RmwContext {
 /** Reads the current row (undefined if absent) and returns writes to apply atomically. */
 export type RmwProc = (row: LiveRow | undefined, args: unknown, ctx: RmwContext) => { mutations: Mutation[]; result?: unknown };
 
+/** One row's change as a shard applies it: the live row before and after (undefined: absent). */
+export interface RowChange {
+  table: TableSchema;
+  pkey: string;
+  ckey: string;
+  before: LiveRow | undefined;
+  after: LiveRow | undefined;
+  /** A fresh timestamp of the applying shard, above every derived write it made before. */
+  ts: Timestamp;
+  w: WriterId;
+  /** The applying shard and the shard count: derived rows must stay on this shard. */
+  shard: number;
+  shards: number;
+  catalog: Catalog;
+}
+
+/**
+ * Derived writes (shard-local secondary index entries): given a row's change, the
+ * mutations that keep derived rows in step. The shard logs them in the same commit-log
+ * record as the change, so base rows and derived rows never disagree after a crash.
+ * Every returned mutation must be owned by `change.shard`. Must not throw.
+ */
+export interface DeriveProc {
+  /** Whether writes to this table have derived rows (decides whether the shard reads the row first). */
+  applies(table: TableSchema): boolean;
+  derive(change: RowChange): Mutation[];
+}
+
+/** Index reads: whether an index entry still describes the base row it points to (and the row passes the filter). */
+export type IndexCheckProc = (entry: LiveRow, base: LiveRow, args: unknown) => boolean;
+
 export class ProcRegistry {
   private readonly filters = new Map<string, FilterProc>();
   private readonly rmws = new Map<string, RmwProc>();
+  private readonly indexChecks = new Map<string, IndexCheckProc>();
+  private readonly derivers: DeriveProc[] = [];
+  private readonly derivesBySchema = new WeakMap<TableSchema, DeriveProc[]>();
+
+  registerDerive(proc: DeriveProc): this {
+    this.derivers.push(proc);
+    return this;
+  }
+
+  /** The derive procedures that apply to a table (cached per schema object). */
+  derivesFor(table: TableSchema): DeriveProc[] {
+    let list = this.derivesBySchema.get(table);
+    if (!list) this.derivesBySchema.set(table, (list = this.derivers.filter((d) => d.applies(table))));
+    return list;
+  }
+
+  registerIndexCheck(name: string, fn: IndexCheckProc): this {
+    this.indexChecks.set(name, fn);
+    return this;
+  }
+
+  indexCheck(name: string): IndexCheckProc {
+    const fn = this.indexChecks.get(name);
+    if (!fn) throw new Error(`unknown index check procedure "${name}"`);
+    return fn;
+  }
 
   registerFilter(name: string, fn: FilterProc): this {
     this.filters.set(name, fn);

@@ -53,5 +53,6 @@ export function remoteShard(address: string): ShardEndpoint {
     get: async (t, p, c) => (await call<ReturnType<Shard['get']> | null>('shard.get', [t, p, c])) ?? undefined,
     scan: (req) => call('shard.scan', req),
     rmw: (req) => call('shard.rmw', req),
+    indexScan: (req) => call('shard.indexScan', req),
   };
 }

@@ -11,15 +11,16 @@ import { fsyncDir } from './catalog-file.js';
 import { openCommitLog, type CommitLog, type ReplayReport } from './commitlog.js';
 import { compactEntry, pickSizeTiered } from './compaction.js';
 import { Hlc, timestampAt, type Clock } from './hlc.js';
-import { shardOf } from './keys.js';
+import { PREFIX_END, shardOf } from './keys.js';
+import { bucketPkey, shardBucket, type IndexScanRequest } from './local-index.js';
 import { Memtable } from './memtable.js';
 import { noMetrics, type ShardMetrics } from './metrics.js';
-import type { ProcRegistry } from './procs.js';
+import type { DeriveProc, ProcRegistry } from './procs.js';
 import { liveValues, maxTimestamp } from './rows.js';
 import { mergeSorted } from './sources.js';
 import { SSTableReader, SSTableWriter } from './sstable.js';
 import { TableStore } from './table.js';
-import type { LiveRow, Mutation, Timestamp } from './types.js';
+import type { LiveRow, Mutation, RowEntry, Timestamp } from './types.js';
 
 export interface ShardOptions {
   index: number;
@@ -230,14 +231,87 @@ export class Shard {
 
   private applyNow(mutations: Mutation[]): Promise<void> {
     this.validate(mutations);
-    const durable = this.log.append(mutations);
+    let logged = mutations;
     for (const m of mutations) {
       this.hlc.observe(maxTimestamp(m.row));
-      this.tables.get(m.table)!.apply(m.pkey + m.ckey, m.row);
+      const store = this.tables.get(m.table)!;
+      const derives = this.opts.procs.derivesFor(store.schema);
+      if (derives.length === 0) {
+        store.apply(m.pkey + m.ckey, m.row);
+        continue;
+      }
+      const derived = this.applyDeriving(store, m, derives);
+      if (derived.length > 0) {
+        if (logged === mutations) logged = [...mutations];
+        logged.push(...derived);
+      }
     }
-    this.metrics.writes(mutations.length);
+    // Derived rows go into the same record as their base rows: one crash-atomic unit.
+    const durable = this.log.append(logged);
+    this.metrics.writes(logged.length);
     if (this.memtableBytes() > this.memtableBudget) void this.flush();
     return durable;
+  }
+
+  /**
+   * Applies one mutation of a table with derived rows (secondary index entries) and the
+   * derived mutations its change calls for; returns those, for the commit-log record.
+   * Reads the affected rows before and after, in the same synchronous step.
+   */
+  private applyDeriving(store: TableStore, m: Mutation, derives: DeriveProc[]): Mutation[] {
+    const keys: [string, string][] = [];
+    if (m.ckey === '' && m.row.pdel && store.hasClustering) {
+      // A partition tombstone changes every row of the partition.
+      for (const e of store.scan(m.pkey, m.pkey + PREFIX_END)) if (e.key.length > m.pkey.length) keys.push([m.pkey, e.key.slice(m.pkey.length)]);
+    }
+    if (m.ckey !== '' || !store.hasClustering) keys.push([m.pkey, m.ckey]);
+    const before = keys.map(([p, c]) => this.liveAt(store, p, c));
+    store.apply(m.pkey + m.ckey, m.row);
+    const out: Mutation[] = [];
+    keys.forEach(([pkey, ckey], i) => {
+      const after = this.liveAt(store, pkey, ckey);
+      if (before[i] === undefined && after === undefined) return;
+      for (const d of derives) {
+        const ts = this.hlc.now();
+        const derived = d.derive({ table: store.schema, pkey, ckey, before: before[i], after, ts, w: this.writerId, shard: this.opts.index, shards: this.opts.shards, catalog: this.catalog });
+        for (const dm of derived) {
+          const target = this.table(dm.table);
+          if (!this.owns(dm.pkey)) throw new Error(`bug: derived mutation for shard ${shardOf(dm.pkey, this.opts.shards)} on shard ${this.opts.index}`);
+          target.apply(dm.pkey + dm.ckey, dm.row);
+          out.push(dm);
+        }
+      }
+    });
+    return out;
+  }
+
+  private liveAt(store: TableStore, pkey: string, ckey: string): LiveRow | undefined {
+    const r = store.read(pkey, ckey);
+    return r.row && this.toLive(store, pkey, ckey, r.row, r.partitionDel);
+  }
+
+  /** This shard's bucket partition key in shard-local index tables (engine/local-index.ts). */
+  get bucketPkey(): string {
+    return bucketPkey(shardBucket(this.opts.index, this.opts.shards));
+  }
+
+  /**
+   * One page of an index read: entries of the index table in this shard's bucket
+   * partition, each resolved to its base row on this shard and kept if the check
+   * procedure accepts it (a stale entry never yields a row). `next` resumes the entries.
+   */
+  indexScan(req: IndexScanRequest): ScanPage {
+    const pkey = this.bucketPkey;
+    const page = this.scan({ table: req.index, from: pkey + req.from, to: pkey + req.to, reverse: req.reverse, limit: req.limit });
+    const check = this.opts.procs.indexCheck(req.check.proc);
+    const rows: LiveRow[] = [];
+    for (const entry of page.rows) {
+      const p = entry.values.p, c = entry.values.c;
+      if (typeof p !== 'string' || typeof c !== 'string') continue;
+      const base = this.get(req.base, p, c);
+      if (base && check(entry, base, req.check.args)) rows.push(base);
+    }
+    return page.next === undefined ? { rows } : { rows, next: page.next.slice(pkey.length) };
   }
 
   /** Applies mutations atomically on this shard (one commit-log record); resolves when durable. */
@@ -273,7 +347,7 @@ export class Shard {
     return r.row && this.toLive(store, pkey, ckey, r.row, r.partitionDel);
   }
 
-  private toLive(store: TableStore, pkey: string, ckey: string, row: Parameters<typeof liveValues>[0], pdel: Parameters<typeof liveValues>[1]): LiveRow | undefined {
+  private toLive(store: TableStore, pkey: string, ckey: string, row: RowEntry, pdel: Parameters<typeof liveValues>[1]): LiveRow | undefined {
     const values = liveValues(row, pdel, this.opts.clock.nowMs());
     if (!values) return undefined;
     store.codec.decode(pkey + ckey, values);

@@ -5,10 +5,11 @@
 //     primary key (detecting duplicates and NULLs) and swaps it in the same way;
 //   - ADD COLUMN with a DEFAULT (or re-adding a dropped column name) backfills existing
 //     rows with a timestamp taken before the backfill, so concurrent writes win;
-//   - CREATE INDEX is recorded (pg_index, \d) but secondary indexes are not maintained
-//     yet: queries never use them, so results stay right. UNIQUE indexes and constraints
-//     other than the primary key, and foreign keys, are refused with 0A000 since not
-//     enforcing them would accept rows PostgreSQL rejects.
+//   - CREATE INDEX records the index (pg_index, \d), gives it an id and backfills its
+//     shard-local entries (indexes.ts); from then on every write maintains them. DROP
+//     INDEX/TABLE/COLUMN and TRUNCATE delete the entries they orphan. UNIQUE indexes and
+//     constraints other than the primary key, and foreign keys, are refused with 0A000
+//     since not enforcing them would accept rows PostgreSQL rejects.
 // Writes that run concurrently with TRUNCATE or ADD PRIMARY KEY on the same table may
 // be lost (PostgreSQL would block them on a lock).
 
@@ -26,11 +27,12 @@ import type { Planner } from './planner.js';
 import { parseExpression } from './parser.js';
 import {
   engineColumn, isHiddenTable, readMeta, ROWID_COLUMN, SHADOW_PREFIX, SqlTable, relationName, metaValue,
-  type SqlCheckMeta, type SqlSequenceMeta, type SqlTableMeta,
+  type SqlCheckMeta, type SqlIndexMeta, type SqlSequenceMeta, type SqlTableMeta,
 } from './schema.js';
 import type { Sequences } from './sequences.js';
 import type { Transaction } from './txn.js';
 import { ApplyPipeline } from './writes.js';
+import { backfillIndex, ensureIndexTable, indexColSpecs, purgeIndexEntries } from './indexes.js';
 import { engineColumnType, isArray, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
 import { outputValue } from './values.js';
 import { shardStartKey } from '../engine/engine.js';
@@ -320,13 +322,17 @@ export async function truncate(stmt: Statement & { kind: 'truncate' }, dc: DdlCo
   for (const t of tables) {
     if (dc.txn) {
       const old = dc.txn.shadows.get(t.name);
-      if (old) await ddl(dc.engine, { kind: 'drop', name: old.shadowName, ifExists: true });
+      if (old) {
+        await ddl(dc.engine, { kind: 'drop', name: old.shadowName, ifExists: true });
+        await purgeIndexEntries(dc.engine, old.shadowId);
+      }
       dc.txn.discard(t.id);
       const s = await createShadow(dc, t);
       dc.txn.shadows.set(t.name, { name: t.name, shadowName: s.name, shadowId: s.id, table: t });
     } else {
       const s = await createShadow(dc, t);
       await ddl(dc.engine, { kind: 'rename', name: s.name, to: t.name, replace: true });
+      await purgeIndexEntries(dc.engine, t.id);
     }
     if (stmt.restartIdentity) for (const s of t.meta.sequences) await dc.sequences.set(s.key, 0n);
   }
@@ -352,11 +358,13 @@ export async function drop(stmt: Statement & { kind: 'drop' }, dc: DdlContext): 
         const shadow = dc.txn?.shadows.get(t.name);
         if (shadow) {
           await ddl(dc.engine, { kind: 'drop', name: shadow.shadowName, ifExists: true });
+          await purgeIndexEntries(dc.engine, shadow.shadowId);
           dc.txn!.shadows.delete(t.name);
         }
         dc.txn?.discard(t.id);
         await ddl(dc.engine, { kind: 'drop', name: t.name });
         for (const s of t.meta.sequences) await dc.sequences.drop(s.key);
+        await purgeIndexEntries(dc.engine, t.id);
       }
       return;
     }
@@ -372,6 +380,8 @@ export async function drop(stmt: Statement & { kind: 'drop' }, dc: DdlContext): 
           continue;
         }
         await setMeta(dc, owner, { ...owner.meta, indexes: owner.meta.indexes.filter((i) => i.name !== name) });
+        const id = owner.meta.indexes.find((i) => i.name === name)!.id;
+        if (id !== undefined) await purgeIndexEntries(dc.engine, owner.id, id);
       }
       return;
     }
@@ -425,7 +435,22 @@ export async function createIndex(stmt: Statement & { kind: 'createIndex' }, dc:
     }
     throw new SqlError(SqlState.duplicateTable, `relation "${name}" already exists`);
   }
-  await setMeta(dc, t, { ...t.meta, indexes: [...t.meta.indexes, { name, columns: cols, unique: stmt.unique }] });
+  if (stmt.unique) {
+    // the primary key's own uniqueness covers it: record it (for \d) without entries
+    await setMeta(dc, t, { ...t.meta, indexes: [...t.meta.indexes, { name, columns: cols, unique: true }] });
+    return;
+  }
+  for (const c of stmt.columns) {
+    const type = t.column(c.name)!.type;
+    if (type.oid === Oid.json) throw new SqlError(SqlState.undefinedObject, `data type json has no default operator class for access method "btree"`, { hint: 'You must specify an operator class for the index or define a default operator class for the data type.', position: c.pos + 1 });
+    if (!indexColSpecs(t.schema, [c.name])) throw unsupported(`an index on a column of type ${typeName(type)}`, c.pos + 1);
+  }
+  await ensureIndexTable(dc.engine);
+  // a fresh id per index: entries of a dropped index with the same name are never reused
+  const index: SqlIndexMeta = { name, columns: cols, unique: false, id: dc.engine.catalog.version + 1 };
+  await setMeta(dc, t, { ...t.meta, indexes: [...t.meta.indexes, index] });
+  const after = dc.table(t.name)!;
+  await backfillIndex(dc.engine, after.schema, after.meta.indexes.find((i) => i.name === name)!);
 }
 
 // ---- row-by-row helpers ----
@@ -489,6 +514,7 @@ async function alterOne(a: AlterAction, t: SqlTable, dc: DdlContext): Promise<vo
         sequences: after.meta.sequences.filter((s) => s.column !== a.name),
         checks: after.meta.checks.filter((k) => !new RegExp(`\\b${a.name}\\b`).test(k.text)),
       });
+      for (const ix of after.meta.indexes) if (ix.columns.includes(a.name) && ix.id !== undefined) await purgeIndexEntries(dc.engine, t.id, ix.id);
       return;
     }
     case 'addConstraint': {
@@ -702,8 +728,10 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
     await ddl(dc.engine, { kind: 'rename', name: shadow.name, to: t.name, replace: true });
   } catch (e) {
     await dc.engine.ddl({ kind: 'drop', name: shadow.name, ifExists: true }).catch(() => undefined);
+    await purgeIndexEntries(dc.engine, shadow.id).catch(() => undefined);
     throw e;
   }
+  await purgeIndexEntries(dc.engine, t.id);
 }
 
 export { readMeta, T, PREFIX_END, columnsUsed };

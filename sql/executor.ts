@@ -8,8 +8,9 @@
 // hash aggregation groups and DISTINCT sets hold at most ROWS_IN_MEMORY_MAX rows.
 
 import { shardStartKey, type Engine } from '../engine/engine.js';
-import { PREFIX_END } from '../engine/keys.js';
-import type { LiveRow } from '../engine/types.js';
+import { KeyError, PREFIX_END } from '../engine/keys.js';
+import type { LiveRow, Value } from '../engine/types.js';
+import { encodeIndexBound, encodeIndexValue, escapeRaw, INDEX_PAGE_ROWS, INDEX_TABLE, indexColSpecs, indexPrefix, PROC_INDEX, type IndexCheckArgs } from './indexes.js';
 import { newAggState, type AggState } from './aggregates.js';
 import { SqlError, SqlState } from './errors.js';
 import { compile, compare, fastComparator, specialize, type BExpr, type Compiled, type Row } from './expr.js';
@@ -506,10 +507,106 @@ async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx):
       yield* pendingRows(st, env, pass, inRange);
       return;
     }
+    case 'index': {
+      const ranges = indexRanges(access, table, tableId, env, ctx);
+      if (ranges === 'scan') yield* fullScan(p, st, env, ctx, pass);
+      else yield* indexScan(p, access, ranges, st, env, ctx, pass);
+      return;
+    }
     case 'full':
       yield* fullScan(p, st, env, ctx, pass);
       return;
   }
+}
+
+/**
+ * Clustering-key ranges [from, to) of the index entries an index access reads (sql/indexes.ts
+ * key layout); [] when a bound is NULL (no row can match); 'scan' when a value has no key
+ * encoding (then a full scan answers).
+ */
+function indexRanges(a: Access & { kind: 'index' }, table: SqlTable, tableId: number, env: ExecEnv, ctx: EvalCtx): [string, string][] | 'scan' {
+  const specs = indexColSpecs(env.engine.catalog.tableById(tableId) ?? table.schema, a.columns.map((i) => table.columns[i].name));
+  if (!specs) return 'scan';
+  const value = (e: BExpr, k: number): SqlValue | undefined => keyValue(compiled(e)([], ctx), table.columns[a.columns[k]]);
+  try {
+    let raw = '';
+    for (let k = 0; k < a.eq.length; k++) {
+      const e = a.eq[k];
+      if (e === 'null') {
+        raw += encodeIndexValue(null, specs[k][1]);
+        continue;
+      }
+      const v = value(e, k);
+      if (v === undefined) return [];
+      raw += encodeIndexBound(v as Value, specs[k][1]);
+    }
+    const prefix = indexPrefix(tableId, a.id);
+    const n = a.eq.length;
+    if (a.list) {
+      const keys = new Set<string>();
+      for (const e of a.list) {
+        const v = value(e, n);
+        if (v !== undefined) keys.add(escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1])));
+      }
+      return [...keys].map((k) => [prefix + k, prefix + k + PREFIX_END]);
+    }
+    if (!a.lo && !a.hi) return [[prefix + escapeRaw(raw), prefix + escapeRaw(raw) + PREFIX_END]];
+    // a range never matches NULL: from the first non-null value to the NULLs
+    let from = prefix + escapeRaw(raw + '\x00');
+    let to = prefix + escapeRaw(raw + '\x01');
+    if (a.lo) {
+      const v = value(a.lo.e, n);
+      if (v === undefined) return [];
+      const k = prefix + escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1]));
+      from = a.lo.inclusive ? k : k + PREFIX_END;
+    }
+    if (a.hi) {
+      const v = value(a.hi.e, n);
+      if (v === undefined) return [];
+      const k = prefix + escapeRaw(raw + encodeIndexBound(v as Value, specs[n][1]));
+      to = a.hi.inclusive ? k + PREFIX_END : k;
+    }
+    return from < to ? [[from, to]] : [];
+  } catch (e) {
+    if (e instanceof KeyError) return 'scan';
+    throw e;
+  }
+}
+
+/** Every shard reads its local entries of each range in parallel, page by page, and returns the base rows. */
+async function* indexScan(p: Plan & { node: 'scan' }, a: Access & { kind: 'index' }, ranges: [string, string][], st: ScanState, env: ExecEnv, ctx: EvalCtx, pass: (r: Row | undefined) => r is Row): AsyncGenerator<Row[]> {
+  const engine = env.engine;
+  const indexTable = engine.catalog.table(INDEX_TABLE);
+  const specs = indexColSpecs(engine.catalog.tableById(st.tableId) ?? st.table.schema, a.columns.map((i) => st.table.columns[i].name));
+  if (indexTable && specs) {
+    const filter = p.pushed ? filterArgs(st.table, specialize(p.pushed, ctx)) : undefined;
+    const check = { proc: PROC_INDEX.check, args: { table: st.tableId, index: a.id, cols: specs, ...(filter ? { filter } : {}) } satisfies IndexCheckArgs };
+    // ORDER BY … LIMIT: each shard's first rows in index order suffice, unless this
+    // transaction's own writes to the table overlay the committed rows
+    const topK = a.topK && !st.pending?.size ? limitValue(compiled(a.topK.limit)([], ctx), 'LIMIT') + (a.topK.offset ? limitValue(compiled(a.topK.offset)([], ctx), 'OFFSET') : 0) : Infinity;
+    const reverse = !!a.reverse && topK < Infinity;
+    const page = (s: number, from: string, to: string, want: number) => engine.indexScanPage(s, { index: indexTable.id, base: st.tableId, from, to, reverse, limit: Math.min(INDEX_PAGE_ROWS, want), check });
+    for (const [from, to] of ranges) {
+      if (topK === 0) break;
+      // shards in parallel; a shard with more rows than one page continues on its own
+      const shards = Array.from({ length: engine.shardCount }, (_, s) => s);
+      const firsts = shards.map((s) => page(s, from, to, topK));
+      for (const s of shards) {
+        let current = await firsts[s];
+        let got = current.rows.length;
+        for (;;) {
+          const more = current.next !== undefined && got < topK;
+          const ahead = more ? (reverse ? page(s, from, current.next!, topK - got) : page(s, current.next!, to, topK - got)) : undefined;
+          const out = mergePage(current.rows, st, pass);
+          if (out.length) yield out;
+          if (!ahead) break;
+          current = await ahead;
+          got += current.rows.length;
+        }
+      }
+    }
+  }
+  yield* pendingRows(st, env, pass, () => true);
 }
 
 function mergePage(rows: LiveRow[], st: ScanState, pass: (r: Row | undefined) => r is Row): Row[] {

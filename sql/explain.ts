@@ -1,9 +1,11 @@
 // EXPLAIN: the plan tree as indented text lines, naming the access path each table
-// scan takes (point read, partition range, or parallel shard scan with a pushed filter).
+// scan takes (point read, partition range, secondary index, or parallel shard scan with
+// a pushed filter).
 
 import type { DmlPlan } from './dml.js';
 import type { BExpr } from './expr.js';
 import type { Access, Plan } from './plan.js';
+import type { SqlTable } from './schema.js';
 
 function accessText(a: Access, table: string): string {
   switch (a.kind) {
@@ -11,13 +13,25 @@ function accessText(a: Access, table: string): string {
     case 'points': return `Point Reads on ${table} (${a.values.length} keys)`;
     case 'intRange': return `Key Range on ${table} (point reads when the range is small)`;
     case 'partition': return `Partition Range Scan on ${table}${a.lo || a.hi ? ' (clustering key bounds)' : ''}`;
+    case 'index': return `Index Scan${a.reverse ? ' Backward' : ''} using ${a.name} on ${table}`;
     case 'full': return `Parallel Shard Scan on ${table}`;
   }
 }
 
+/** PostgreSQL's `Index Cond:` text, with column names. */
+function indexCond(a: Access & { kind: 'index' }, t: SqlTable): string {
+  const name = (k: number): string => t.columns[a.columns[k]].name;
+  const parts = a.eq.map((e, k) => (e === 'null' ? `${name(k)} IS NULL` : `${name(k)} = ${exprText(e)}`));
+  const n = a.eq.length;
+  if (a.list) parts.push(`${name(n)} = ANY ('{${a.list.map(exprText).join(',')}}')`);
+  if (a.lo) parts.push(`${name(n)} ${a.lo.inclusive ? '>=' : '>'} ${exprText(a.lo.e)}`);
+  if (a.hi) parts.push(`${name(n)} ${a.hi.inclusive ? '<=' : '<'} ${exprText(a.hi.e)}`);
+  return parts.map((p) => `(${p})`).join(' AND ');
+}
+
 function exprText(e: BExpr): string {
   switch (e.k) {
-    case 'const': return e.v === null ? 'NULL' : typeof e.v === 'string' ? `'${e.v}'` : String(e.v);
+    case 'const': return e.v === null ? 'NULL' : typeof e.v === 'string' ? `'${e.v}'` : e.v instanceof Uint8Array ? `'\\x${Buffer.from(e.v).toString('hex')}'` : String(e.v);
     case 'param': return `$${e.i + 1}`;
     case 'col': return `#${e.i}`;
     case 'outer': return `outer${e.level}.#${e.i}`;
@@ -43,6 +57,11 @@ function walk(p: Plan, depth: number, out: string[]): void {
   switch (p.node) {
     case 'scan':
       line(accessText(p.access, p.table.name));
+      if (p.access.kind === 'index') {
+        const a = p.access;
+        if (a.eq.length || a.list || a.lo || a.hi) detail(`Index Cond: ${indexCond(a, p.table)}`);
+        if (a.topK) detail(`Index Order: ${a.columns.slice(a.eq.length).map((c) => p.table.columns[c].name + (a.reverse ? ' DESC' : '')).join(', ')} (LIMIT rows per shard)`);
+      }
       if (p.pushed && p.access.kind !== 'point' && p.access.kind !== 'points') detail(`Filter pushed to shards: ${exprText(p.pushed)}`);
       else if (p.filter) detail(`Filter: ${exprText(p.filter)}`);
       return;

@@ -19,6 +19,21 @@ export type Access =
   | { kind: 'intRange'; lo?: Bound; hi?: Bound; column: number }
   /** Partition key bound: a clustering-key range inside one partition. */
   | { kind: 'partition'; pkey: BExpr[]; ckPrefix: BExpr[]; lo?: Bound; hi?: Bound }
+  /**
+   * A secondary index (sql/indexes.ts): equalities on its leading columns (`eq`), then
+   * optionally a list of values or a range on the next one. Every shard scans its local
+   * entries in parallel; rows are re-checked, so the access only narrows the scan.
+   */
+  | {
+    /** `eq`: per leading column its value, or 'null' for IS NULL (NULLs are indexed). */
+    kind: 'index'; name: string; id: number; columns: number[]; eq: (BExpr | 'null')[]; list?: BExpr[]; lo?: Bound; hi?: Bound;
+    /**
+     * ORDER BY the index columns after `eq` with LIMIT: the sort above needs only the first
+     * `topK` rows in index order (descending when `reverse`), so each shard returns at most
+     * that many. Set only when every conjunct is checked in the shards.
+     */
+    topK?: { limit: BExpr; offset: BExpr | null }; reverse?: boolean;
+  }
   | { kind: 'full' };
 
 export interface Bound {

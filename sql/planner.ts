@@ -247,7 +247,7 @@ export class Planner implements BinderHost {
     const lim = stmt.limit ? binder.coerce(binder.bind(stmt.limit), T.int8, 'implicit', stmt.limit.pos) : null;
     const off = stmt.offset ? binder.coerce(binder.bind(stmt.offset), T.int8, 'implicit', stmt.offset.pos) : null;
     if ((lim && hasAsync(lim)) || (off && hasAsync(off))) throw unsupported('subqueries in LIMIT/OFFSET');
-    if (plan.node === 'sort' && plan.limit === null) plan = { ...plan, limit: lim, offset: off };
+    if (plan.node === 'sort' && plan.limit === null) plan = indexOrder({ ...plan, limit: lim, offset: off });
     return { node: 'limit', input: plan, limit: lim, offset: off, width: plan.width };
   }
 
@@ -810,6 +810,12 @@ export class Planner implements BinderHost {
 
 /** The key column a (leaf-relative) expression reads, looking through integer widening and text casts. */
 function keyColumnOf(e: BExpr, t: SqlTable): number | undefined {
+  const i = columnOf(e);
+  return i !== undefined && t.isKeyColumn(i) ? i : undefined;
+}
+
+/** The column a (leaf-relative) expression reads, looking through casts that keep its order and equality. */
+function columnOf(e: BExpr): number | undefined {
   let x = e;
   while (x.k === 'cast') {
     const from = x.e.t.oid, to = x.t.oid;
@@ -818,8 +824,7 @@ function keyColumnOf(e: BExpr, t: SqlTable): number | undefined {
     if (!ok) return undefined;
     x = x.e;
   }
-  if (x.k !== 'col') return undefined;
-  return t.isKeyColumn(x.i) ? x.i : undefined;
+  return x.k === 'col' ? x.i : undefined;
 }
 
 function isKeyValueExpr(e: BExpr): boolean {
@@ -828,6 +833,8 @@ function isKeyValueExpr(e: BExpr): boolean {
 
 interface Constraint {
   eq?: BExpr;
+  /** IS NULL (only secondary indexes use it: key columns are never NULL). */
+  isNull?: boolean;
   list?: BExpr[];
   lo?: Bound;
   hi?: Bound;
@@ -844,9 +851,9 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
   };
   for (const c of conds) {
     if (c.k === 'cmp' && c.op !== '<>') {
-      let col = keyColumnOf(c.l, table), val = c.r, op: string = c.op;
+      let col = columnOf(c.l), val = c.r, op: string = c.op;
       if (col === undefined || !isKeyValueExpr(val)) {
-        col = keyColumnOf(c.r, table);
+        col = columnOf(c.r);
         val = c.l;
         op = FLIP[c.op];
         if (col === undefined || !isKeyValueExpr(val)) continue;
@@ -855,8 +862,11 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
       if (op === '=') k.eq ??= val;
       else if (op === '>' || op === '>=') k.lo ??= { e: val, inclusive: op === '>=' };
       else k.hi ??= { e: val, inclusive: op === '<=' };
+    } else if (c.k === 'isnull' && !c.neg) {
+      const col = columnOf(c.e);
+      if (col !== undefined) get(col).isNull = true;
     } else if (c.k === 'in' && !c.neg) {
-      const col = keyColumnOf(c.e, table);
+      const col = columnOf(c.e);
       if (col !== undefined && c.list.every(isKeyValueExpr)) get(col).list ??= c.list;
     }
   }
@@ -876,7 +886,84 @@ export function chooseAccess(table: SqlTable, conds: BExpr[]): Access {
     if (c?.list) return { kind: 'points', prefix: [], values: c.list, column: pk[0] };
     if (c?.lo && c?.hi && isIntegerType(table.columns[pk[0]].type.oid)) return { kind: 'intRange', lo: c.lo, hi: c.hi, column: pk[0] };
   }
-  return { kind: 'full' };
+  return chooseIndex(table, cons) ?? { kind: 'full' };
+}
+
+/** Types whose SQL ordering is the index key's byte order (text compares UTF-16 units, keys UTF-8 bytes: equality only). */
+function rangeOrdered(oid: number): boolean {
+  return isIntegerType(oid) || oid === Oid.float4 || oid === Oid.float8 || oid === Oid.numeric || oid === Oid.date
+    || oid === Oid.timestamp || oid === Oid.timestamptz || oid === Oid.bool || oid === Oid.uuid || oid === Oid.bytea;
+}
+
+/**
+ * The maintained index that binds the most leading columns: equalities, then a value
+ * list or a range on the next column. An index whose first column is unconstrained is
+ * no use (it would read every entry).
+ */
+function chooseIndex(table: SqlTable, cons: Map<number, Constraint>): Access | undefined {
+  let best: (Access & { kind: 'index' }) | undefined;
+  let bestScore = 0;
+  for (const ix of table.meta.indexes) {
+    if (ix.id === undefined) continue;
+    const columns = ix.columns.map((n) => table.column(n)!.index);
+    if (columns.some((i) => table.columns[i].type.oid === Oid.bpchar)) continue;
+    const eq: (BExpr | 'null')[] = [];
+    for (let c = cons.get(columns[0]); c?.eq || c?.isNull; c = cons.get(columns[eq.length])) {
+      eq.push(c.eq ?? 'null');
+      if (eq.length === columns.length) break;
+    }
+    const next = eq.length < columns.length ? cons.get(columns[eq.length]) : undefined;
+    const list = next?.list;
+    const ranged = next && !list && (next.lo || next.hi) && rangeOrdered(table.columns[columns[eq.length]].type.oid);
+    // equalities count double: they narrow more than a range
+    const score = eq.length * 2 + (list || ranged ? 1 : 0);
+    if (score <= bestScore) continue;
+    bestScore = score;
+    best = { kind: 'index', name: ix.name, id: ix.id, columns, eq, ...(list ? { list } : {}), ...(ranged && next.lo ? { lo: next.lo } : {}), ...(ranged && next.hi ? { hi: next.hi } : {}) };
+  }
+  return best;
+}
+
+/**
+ * ORDER BY … LIMIT over one table scan whose sort keys are index columns (after the
+ * index's equality columns, all ascending with NULLS LAST or all descending with NULLS
+ * FIRST): the scan reads each shard's entries in index order and stops after LIMIT +
+ * OFFSET rows per shard; the sort then merges at most shards × (LIMIT + OFFSET) rows.
+ * Only when every conjunct is shippable (the shards see the whole WHERE), so no row a
+ * shard returns is dropped later.
+ */
+function indexOrder(sort: Plan & { node: 'sort' }): Plan {
+  const proj = sort.input;
+  if (proj.node !== 'project' || proj.srf || !sort.limit) return sort;
+  const scan = proj.input;
+  if (scan.node !== 'scan' || (scan.filter && !(scan.pushed && sameExpr(scan.filter, scan.pushed)))) return sort;
+  const a = scan.access;
+  if (a.kind !== 'index' && a.kind !== 'full') return sort;
+  const desc = sort.keys[0].desc;
+  const cols: number[] = [];
+  for (const k of sort.keys) {
+    if (k.desc !== desc || k.nullsFirst !== desc) return sort;
+    const e = k.e.k === 'col' ? proj.exprs[k.e.i] : undefined;
+    if (e?.k !== 'col') return sort;
+    cols.push(e.i);
+  }
+  const fits = (ix: { columns: number[] }, eq: number): boolean =>
+    cols.length <= ix.columns.length - eq && cols.every((c, k) => ix.columns[eq + k] === c && rangeOrdered(scan.table.columns[c].type.oid));
+  const topK = { limit: sort.limit, offset: sort.offset };
+  let access: Access | undefined;
+  if (a.kind === 'index' && !a.list && fits(a, a.eq.length)) access = { ...a, topK, reverse: desc };
+  if (a.kind === 'full') {
+    for (const ix of scan.table.meta.indexes) {
+      if (ix.id === undefined) continue;
+      const columns = ix.columns.map((n) => scan.table.column(n)!.index);
+      if (fits({ columns }, 0)) {
+        access = { kind: 'index', name: ix.name, id: ix.id, columns, eq: [], topK, reverse: desc };
+        break;
+      }
+    }
+  }
+  if (!access) return sort;
+  return { ...sort, input: { ...proj, input: { ...scan, access } } };
 }
 
 /** Converts a scope-level expression into a reference to the enclosing row (lookup joins). */
@@ -981,6 +1068,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
       if (a.kind === 'points') [...a.prefix, ...a.values].forEach((e) => fn(e, 0));
       if (a.kind === 'partition') [...a.pkey, ...a.ckPrefix, ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
       if (a.kind === 'intRange') [...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : [])].forEach((e) => fn(e, 0));
+      if (a.kind === 'index') [...a.eq.filter((e): e is BExpr => e !== 'null'), ...(a.list ?? []), ...(a.lo ? [a.lo.e] : []), ...(a.hi ? [a.hi.e] : []), ...(a.topK ? [a.topK.limit] : []), ...(a.topK?.offset ? [a.topK.offset] : [])].forEach((e) => fn(e, 0));
       break;
     }
     case 'virtual': if (p.filter) fn(p.filter, 0); break;

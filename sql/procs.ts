@@ -11,6 +11,7 @@ import type { Cell, LiveRow, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState, type SqlErrorData } from './errors.js';
 import { compile, type BExpr, type Compiled, type Row } from './expr.js';
 import { FUNCTIONS, type EvalCtx } from './functions.js';
+import { registerIndexProcs } from './indexes.js';
 import { storedValue, type SqlValue } from './values.js';
 
 /** Cell holding the ids of the last batches whose deltas were applied to a row. */
@@ -154,6 +155,7 @@ function guarded(fn: () => { mutations: Mutation[]; result: RmwResult }): { muta
 
 /** Registers the SQL layer's procedures; call it in every shard process at start-up. */
 export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
+  registerIndexProcs(procs, PROC.filter);
   procs.registerFilter(PROC.filter, (live, raw) => {
     const args = raw as FilterArgs;
     const pred = compiledOnce(args, args.pred);

@@ -29,6 +29,11 @@ export interface SqlIndexMeta {
   name: string;
   columns: string[];
   unique: boolean;
+  /**
+   * Maintained index (sql/indexes.ts): its id among the table's index entries. Absent on
+   * indexes recorded before indexes were maintained: those have no entries and are not used.
+   */
+  id?: number;
 }
 
 export interface SqlSequenceMeta {

@@ -12,6 +12,7 @@
 //   - a COMMIT that touches several shards writes the batch to the batch log first
 //     (batchlog.ts), so after a crash it is replayed whole.
 
+import { purgeIndexEntries } from './indexes.js';
 import type { Engine } from '../engine/engine.js';
 import type { Cell, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState } from './errors.js';
@@ -129,6 +130,7 @@ export class Transaction implements TxnOverlay {
   async commit(engine: Engine): Promise<void> {
     for (const s of this.shadows.values()) {
       await engine.ddl({ kind: 'rename', name: s.shadowName, to: s.name, replace: true });
+      await purgeIndexEntries(engine, s.table.id);
     }
     const ts = engine.now();
     const w = engine.writerId;
@@ -189,6 +191,7 @@ export class Transaction implements TxnOverlay {
     for (const sp of this.savepoints) for (const s of sp.shadows.values()) all.set(s.shadowName, s);
     for (const s of all.values()) {
       await engine.ddl({ kind: 'drop', name: s.shadowName, ifExists: true }).catch(() => undefined);
+      await purgeIndexEntries(engine, s.shadowId).catch(() => undefined);
     }
   }
 }
