@@ -18,12 +18,12 @@ import { registerDynamoProcs } from '../dynamo-api/procs.js';
 import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
 import { remoteShard } from '../engine/remote-shard.js';
-import { errorToWire, RpcServer } from '../engine/rpc.js';
+import { errorToWire, RpcClient, RpcServer } from '../engine/rpc.js';
 import { Shard, type RmwRequest, type ScanRequest } from '../engine/shard.js';
 import type { Mutation } from '../engine/types.js';
 import { shardSocket } from './datadir.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
-import { promShardMetrics } from './shard-metrics.js';
+import { promPgWireMetrics, promShardMetrics } from './shard-metrics.js';
 
 function send(msg: ToSupervisor): void {
   process.send?.(msg);
@@ -108,6 +108,11 @@ async function main(): Promise<void> {
       case 'shard.rmw': return local.rmw(args as RmwRequest);
       case 'shard.flush': return local.flush();
       case 'shard.compact': return local.compactAll();
+      case 'pg.cancel': {
+        const [processId, secretKey] = args as [number, number];
+        pg?.cancelLocal(processId, secretKey);
+        return null;
+      }
       case 'shard.stats': return { index, memtableBytes: local.memtableBytes(), sstables: local.sstableCount(), rss: process.memoryUsage.rss() };
       default: {
         const handled = await handleNativeOp(engine, op, args);
@@ -124,7 +129,32 @@ async function main(): Promise<void> {
   if (replayed > 0) log.warn({ replayed }, 'replayed interrupted SQL commits from the batch log');
 
   // Front ends: every shard process listens on the shared client ports (node:cluster).
-  pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
+  // A CancelRequest lands on any shard process; the process id names the one that owns
+  // the session (PgServer `owner`), and the request is forwarded there over the RPC socket.
+  const pgMetrics = promPgWireMetrics();
+  const cancelPeers = new Map<number, Promise<RpcClient>>();
+  const forwardCancel = (owner: number, processId: number, secretKey: number): void => {
+    if (owner >= shards || owner === index) return;
+    let peer = cancelPeers.get(owner);
+    if (peer === undefined) {
+      peer = RpcClient.connect(shardSocket(config.dataDir, owner));
+      cancelPeers.set(owner, peer);
+    }
+    peer.then(async (c) => {
+      if (c.closed) throw new Error('peer connection closed');
+      await c.call('pg.cancel', [processId, secretKey]);
+    }).catch((e: Error) => {
+      cancelPeers.delete(owner); // reconnect next time (the peer may have restarted)
+      log.warn({ owner, err: e.message }, 'could not forward a CancelRequest');
+    });
+  };
+  pg = new PgServer({
+    backend: sqlBackend(sql),
+    log: { error: (obj, msg) => log.error(obj, msg) },
+    owner: index,
+    forwardCancel,
+    onCancelRequest: (route) => pgMetrics.cancelRequest(route),
+  });
   await pg.listen(config.pgPort, config.listen);
   dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
   await dynamo.listen(config.dynamoPort, config.listen);
@@ -136,6 +166,7 @@ async function main(): Promise<void> {
     await dynamo?.close().catch(() => undefined);
     await pg?.close().catch(() => undefined);
     await server.close();
+    for (const peer of cancelPeers.values()) void peer.then((c) => c.close(), () => undefined);
     await local.close({ flush: true });
     process.exit(code);
   }

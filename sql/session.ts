@@ -108,6 +108,8 @@ export interface SessionOptions {
   database?: string;
   /** StartupMessage parameters (application_name, client_encoding, DateStyle, ...). */
   parameters?: Record<string, string>;
+  /** What pg_backend_pid() returns: the wire connection's BackendKeyData process id; default a per-engine counter. */
+  backendPid?: number;
 }
 
 export interface SqlEngineOptions {
@@ -117,6 +119,10 @@ export interface SqlEngineOptions {
 
 /** Statements planned once per text (and parameter types) while the catalog version is unchanged. */
 const PLAN_CACHE_ENTRIES_MAX = 512;
+/** Batches a statement's scans produce between two turns of the event loop (cancel checks happen on every batch). */
+const BATCHES_PER_YIELD = 16;
+/** Longest single wait of pg_sleep (setTimeout's limit is 2^31-1 ms); longer sleeps end early. */
+const SLEEP_MS_MAX = 2_147_483_647;
 
 interface Compiled {
   parsed: ParsedStatement;
@@ -213,7 +219,7 @@ export class SqlEngine {
 
   /** A new session (one per client connection). */
   session(opts: SessionOptions = {}): Session {
-    return new Session(this, opts, this.nextBackendPid++);
+    return new Session(this, opts, opts.backendPid ?? this.nextBackendPid++);
   }
 
   /** Visible SQL tables. */
@@ -288,6 +294,8 @@ export class Session {
   private readonly seqLast = new Map<number, bigint>();
   private lastSeqValue: bigint | undefined;
   private cancelled = false;
+  /** Waits (pg_sleep) that a cancel must end at once. */
+  private readonly cancelWaiters = new Set<() => void>();
 
   constructor(readonly sql: SqlEngine, opts: SessionOptions, readonly backendPid: number) {
     this.user = opts.user ?? 'postgres';
@@ -319,6 +327,37 @@ export class Session {
   /** Requests cancellation of the running statement (CancelRequest); it fails with 57014. */
   cancel(): void {
     this.cancelled = true;
+    for (const wake of [...this.cancelWaiters]) wake();
+  }
+
+  private batchesSinceYield = 0;
+
+  /** Between batches of a scan: give the event loop a turn now and then (cancel requests, other sessions). */
+  private interrupt(): Promise<void> | void {
+    if (this.cancelled) throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+    if (++this.batchesSinceYield < BATCHES_PER_YIELD) return;
+    this.batchesSinceYield = 0;
+    return new Promise<void>((resolve, reject) => setImmediate(() => {
+      if (this.cancelled) reject(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+      else resolve();
+    }));
+  }
+
+  /** pg_sleep: a timer that a cancel (or the client going away) cuts short with 57014. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const canceled = (): void => {
+        clearTimeout(timer);
+        this.cancelWaiters.delete(canceled);
+        reject(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+      };
+      if (this.cancelled) return canceled();
+      const timer = setTimeout(() => {
+        this.cancelWaiters.delete(canceled);
+        resolve();
+      }, Math.min(ms, SLEEP_MS_MAX));
+      this.cancelWaiters.add(canceled);
+    });
   }
 
   // ---- parse / plan ----
@@ -796,6 +835,8 @@ export class Session {
         }
         return value;
       },
+      sleep: (ms) => this.sleep(ms),
+      interrupt: () => this.interrupt(),
       cache: new Map(),
     };
   }

@@ -164,7 +164,7 @@ class SqlPgSession implements PgSession {
 export function sqlBackend(sql: SqlEngine): PgBackend {
   return {
     openSession: (start) => {
-      const session = sql.session({ user: start.user, database: start.database, parameters: Object.fromEntries(start.parameters) });
+      const session = sql.session({ user: start.user, database: start.database, parameters: Object.fromEntries(start.parameters), backendPid: start.processId });
       return new SqlPgSession(session, start);
     },
   };
