@@ -13,7 +13,7 @@ import { handleNativeOp } from '../engine/native.js';
 import { createDynamoServer, type DynamoServer } from '../dynamo-api/server.js';
 import { createSqlEngine } from '../sql/session.js';
 import { PgServer } from '../wire/pg/server.js';
-import { sqlBackend } from '../wire/pg/sql-backend.js';
+import { pgPasswordEncryptor, sqlBackend, sqlUserStore } from '../wire/pg/sql-backend.js';
 import { registerDynamoProcs } from '../dynamo-api/procs.js';
 import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     }
   });
   // SQL procedures must be registered before another shard can call this one.
-  const sql = createSqlEngine(engine, procs);
+  const sql = createSqlEngine(engine, procs, { passwords: pgPasswordEncryptor });
   await server.listen(shardSocket(config.dataDir, index));
   // Finish COMMITs this shard's sessions had logged but not applied when the node died.
   const replayed = await sql.recover();
@@ -150,6 +150,8 @@ async function main(): Promise<void> {
   };
   pg = new PgServer({
     backend: sqlBackend(sql),
+    // Roles live in an engine table, so every shard process checks the same passwords.
+    auth: config.pgAuth === 'trust' ? { method: 'trust' } : { method: config.pgAuth, users: sqlUserStore(sql) },
     log: { error: (obj, msg) => log.error(obj, msg) },
     owner: index,
     forwardCancel,

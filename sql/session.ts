@@ -19,6 +19,7 @@ import { run, type ExecEnv } from './executor.js';
 import type { EvalCtx, SessionInfo } from './functions.js';
 import { parseSql } from './parser.js';
 import type { OutputColumn, PlannedQuery } from './plan.js';
+import { Roles, type PasswordEncryptor } from './roles.js';
 import { catalogEnvOf, indexDefinition, constraintDefinition, NAMESPACE, relationByOid, relationOidByName } from './pgcatalog-tables.js';
 import { virtualTable, type CatalogEnv } from './pgcatalog.js';
 import { Planner } from './planner.js';
@@ -115,6 +116,8 @@ export interface SessionOptions {
 export interface SqlEngineOptions {
   clock?: Clock;
   random?: () => number;
+  /** Hashes role passwords (CREATE/ALTER ROLE ... PASSWORD); without it those fail with 0A000. */
+  passwords?: PasswordEncryptor;
 }
 
 /** Statements planned once per text (and parameter types) while the catalog version is unchanged. */
@@ -126,6 +129,8 @@ const SLEEP_MS_MAX = 2_147_483_647;
 
 interface Compiled {
   parsed: ParsedStatement;
+  /** The text names a roles view (computed once per cached plan). */
+  readsRoles?: boolean;
   stmt: Statement;
   command: string;
   paramTypes: SqlType[];
@@ -187,6 +192,8 @@ function commandOf(stmt: Statement): string {
     case 'copy': return 'COPY';
     case 'discard': return 'DISCARD ALL';
     case 'listen': return 'LISTEN';
+    case 'role': return stmt.op === 'create' ? 'CREATE ROLE' : 'ALTER ROLE';
+    case 'dropRole': return 'DROP ROLE';
     case 'unsupported': return stmt.feature;
   }
 }
@@ -194,6 +201,7 @@ function commandOf(stmt: Statement): string {
 /** The SQL layer of one process: shared by all its sessions. */
 export class SqlEngine {
   readonly sequences: Sequences;
+  readonly roles: Roles;
   readonly clock: Clock;
   readonly random: () => number;
   private readonly tables = new SqlTableCache();
@@ -204,6 +212,7 @@ export class SqlEngine {
 
   constructor(readonly engine: Engine, opts: SqlEngineOptions = {}) {
     this.sequences = new Sequences(engine);
+    this.roles = new Roles(engine, opts.passwords);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.rowIdEpoch = engine.now();
@@ -281,6 +290,8 @@ interface Cursor {
   copyOutColumns?: number;
 }
 
+/** Statements that read these catalog views see the roles as stored, not a stale snapshot. */
+const ROLE_VIEWS = /pg_roles|pg_user|pg_authid|pg_shadow/i;
 const REG_TYPES = new Set<number>([Oid.regclass, Oid.regnamespace, Oid.regtype, Oid.regproc]);
 const TXN_CONTROL = new Set<Statement['kind']>(['begin', 'commit', 'rollback', 'savepoint', 'setTransaction', 'declare', 'fetch', 'close', 'copy', 'vacuum', 'discard']);
 
@@ -559,6 +570,8 @@ export class Session {
     this.cancelled = false;
     const ctx = this.evalCtx(params);
     const env = this.execEnv(c);
+    // pg_roles and friends are synchronous views: read the roles (from any shard) first.
+    if (c.readsRoles ??= ROLE_VIEWS.test(c.parsed.text)) await this.sql.roles.list();
     switch (stmt.kind) {
       case 'select': return this.selectCursor(c.query!, env, ctx);
       case 'insert': case 'update': case 'delete': {
@@ -708,6 +721,20 @@ export class Session {
         else await alterTable(stmt, dc);
         return rowsCursor([], c.command);
       }
+      case 'role': {
+        const method = this.vars.get('password_encryption') === 'md5' ? 'md5' : 'scram-sha-256';
+        if (stmt.op === 'create') await this.sql.roles.create(stmt.name, stmt.options, { login: stmt.user }, method);
+        else await this.sql.roles.alter(stmt.name, stmt.options, method);
+        return rowsCursor([], c.command);
+      }
+      case 'dropRole':
+        for (const name of stmt.names) {
+          const dropped = await this.sql.roles.drop(name);
+          if (dropped) continue;
+          if (!stmt.ifExists) throw new SqlError(SqlState.undefinedObject, `role "${name}" does not exist`);
+          portal.notices.push({ severity: 'NOTICE', code: SqlState.successfulCompletion, message: `role "${name}" does not exist, skipping` });
+        }
+        return rowsCursor([], c.command);
       case 'listen': case 'unsupported':
         throw new SqlError(SqlState.featureNotSupported, `${c.command} is not supported`);
     }
@@ -796,7 +823,7 @@ export class Session {
   }
 
   catalogEnv(): CatalogEnv {
-    return catalogEnvOf(this.sql.sqlTables(), this.user, this.database, this.vars.all().map(([n, v]) => [n, v]));
+    return catalogEnvOf(this.sql.sqlTables(), this.user, this.database, this.vars.all().map(([n, v]) => [n, v]), this.sql.roles.cached());
   }
 
   private execEnv(c: Compiled): ExecEnv {
