@@ -67,11 +67,12 @@ export function indexDefinition(env: CatalogEnv, oid: number): string | null {
   return null;
 }
 
-export function constraintDefinition(env: CatalogEnv, oid: number): string | null {
+/** pg_get_constraintdef; `pretty` (psql's \d) drops the redundant parentheses as PostgreSQL does. */
+export function constraintDefinition(env: CatalogEnv, oid: number, pretty = false): string | null {
   for (const t of env.tables) {
     if (t.meta.pk.length && pkConstraintOid(t) === oid) return `PRIMARY KEY (${t.meta.pk.join(', ')})`;
     const k = t.meta.checks.findIndex((_c, i) => checkOid(t, i) === oid);
-    if (k >= 0) return `CHECK ((${t.meta.checks[k].text}))`;
+    if (k >= 0) return pretty ? `CHECK (${t.meta.checks[k].text})` : `CHECK ((${t.meta.checks[k].text}))`;
   }
   return null;
 }
@@ -170,9 +171,18 @@ table('pg_catalog', 'pg_attribute', [
   return rows;
 });
 
+/** Casts PostgreSQL shows on a string-literal default of a string column (pg_get_expr of the stored default). */
+const LITERAL_DEFAULT_CAST = new Map<number, string>([[Oid.text, 'text'], [Oid.varchar, 'character varying'], [Oid.bpchar, 'bpchar']]);
+
+/** A DEFAULT as pg_get_expr prints it: PostgreSQL keeps the coercion of a string literal as a cast. */
+function defaultExpression(text: string, type: SqlType): string {
+  const cast = LITERAL_DEFAULT_CAST.get(type.oid);
+  return cast !== undefined && /^'(?:[^']|'')*'$/.test(text) ? `${text}::${cast}` : text;
+}
+
 table('pg_catalog', 'pg_attrdef', [['oid', oid], ['adrelid', oid], ['adnum', int2], ['adbin', pgNodeTree]], (env) => {
   const rows: SqlValue[][] = [];
-  for (const t of env.tables) for (const c of t.visible) if (c.default !== undefined) rows.push([t.oid + 48 + c.attnum, t.oid, c.attnum, c.default]);
+  for (const t of env.tables) for (const c of t.visible) if (c.default !== undefined) rows.push([t.oid + 48 + c.attnum, t.oid, c.attnum, defaultExpression(c.default, c.type)]);
   return rows;
 });
 

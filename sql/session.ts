@@ -813,7 +813,7 @@ export class Session {
         },
         backendPid: this.backendPid,
         indexDef: (oid) => indexDefinition(this.catalogEnv(), oid),
-        constraintDef: (oid) => constraintDefinition(this.catalogEnv(), oid),
+        constraintDef: (oid, pretty) => constraintDefinition(this.catalogEnv(), oid, pretty),
         userName: (oid) => (oid === 10 ? this.user : null),
         tableVisible: () => true,
         setting: (name) => this.vars.get(name) ?? null,
