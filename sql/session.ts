@@ -568,6 +568,7 @@ export class Session {
       throw new SqlError(SqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
     }
     this.cancelled = false;
+    this.batchesSinceYield = 0;
     const ctx = this.evalCtx(params);
     const env = this.execEnv(c);
     // pg_roles and friends are synchronous views: read the roles (from any shard) first.
