@@ -21,13 +21,19 @@ export interface NodeConfig {
   memtableBudgetBytes: number;
   /** Per-shard memory budget: sizes the V8 heap limit of each shard process. */
   shardMemoryBytes: number;
+  /** How pg clients authenticate (like a pg_hba.conf method for every connection). */
+  pgAuth: PgAuthFlag;
 }
+
+export const PG_AUTH_METHODS = ['trust', 'password', 'md5', 'scram-sha-256'] as const;
+export type PgAuthFlag = typeof PG_AUTH_METHODS[number];
 
 const startOptions = {
   data: { type: 'string', default: './tessera-data' },
   shards: { type: 'string' },
   listen: { type: 'string', default: '127.0.0.1' },
   'pg-port': { type: 'string', default: '5432' },
+  'pg-auth': { type: 'string', default: 'trust' },
   'dynamo-port': { type: 'string', default: '8000' },
   'kafka-port': { type: 'string', default: '9092' },
   'admin-port': { type: 'string', default: '9180' },
@@ -44,6 +50,8 @@ export const startUsage = `usage: tessera start [flags]
   --shards N          shard processes, one per core (default: the directory's, else ${os.availableParallelism()})
   --listen HOST       address the client ports bind to (default 127.0.0.1)
   --pg-port N         PostgreSQL wire port (default 5432)
+  --pg-auth METHOD    trust (default), scram-sha-256, md5 or password: how pg clients log in;
+                      the password methods check the roles of CREATE/ALTER ROLE ... PASSWORD
   --dynamo-port N     DynamoDB HTTP port (default 8000)
   --kafka-port N      Kafka protocol port (default 9092)
   --admin-port N      admin HTTP port: /health /ready /metrics (default 9180)
@@ -71,6 +79,8 @@ export function parseStartArgs(argv: string[]): NodeConfig | 'help' {
   const port = (flag: keyof typeof startOptions) => int(flag, String(values[flag]), 0, 65535);
   const seeds = values.seeds ? values.seeds.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (seeds.length > 0) throw new UsageError('--seeds: clustering is not supported yet; run a single node without --seeds');
+  const pgAuth = values['pg-auth'] as PgAuthFlag;
+  if (!PG_AUTH_METHODS.includes(pgAuth)) throw new UsageError(`--pg-auth must be one of ${PG_AUTH_METHODS.join(', ')}, got "${pgAuth}"`);
   const rf = int('rf', values.rf, 1, 9);
   if (rf !== 1) throw new UsageError('--rf: replication is not supported yet; only --rf 1 works on a single node');
   const config: NodeConfig = {
@@ -86,6 +96,7 @@ export function parseStartArgs(argv: string[]): NodeConfig | 'help' {
     rf,
     memtableBudgetBytes: int('memtable-mb', values['memtable-mb'], 1, 65536) * 1024 * 1024,
     shardMemoryBytes: int('shard-memory-mb', values['shard-memory-mb'], 128, 1 << 20) * 1024 * 1024,
+    pgAuth,
   };
   if (config.memtableBudgetBytes * 4 > config.shardMemoryBytes) {
     throw new UsageError(`--memtable-mb must be at most a quarter of --shard-memory-mb (a shard holds an active and a flushing memtable besides its caches)`);

@@ -35,3 +35,17 @@ export function promShardMetrics(shard: number, sample: () => { memtableBytes: n
     gauges: (g) => { sstables.set(g.sstables); sstableBytes.set(g.sstableBytes); },
   };
 }
+
+/** Front-end counters of the Postgres wire server in this shard process. */
+export interface PgWireMetrics {
+  cancelRequest(route: 'local' | 'forwarded' | 'unknown'): void;
+}
+
+export function promPgWireMetrics(): PgWireMetrics {
+  const cancels = new client.Counter({
+    name: 'tessera_pg_cancel_requests_total',
+    help: 'CancelRequests received: handled by this process (local) or sent to the process that owns the session (forwarded)',
+    labelNames: ['route'],
+  });
+  return { cancelRequest: (route) => cancels.inc({ route }) };
+}

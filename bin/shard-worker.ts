@@ -13,18 +13,18 @@ import { handleNativeOp } from '../engine/native.js';
 import { createDynamoServer, type DynamoServer } from '../dynamo-api/server.js';
 import { createSqlEngine } from '../sql/session.js';
 import { PgServer } from '../wire/pg/server.js';
-import { sqlBackend } from '../wire/pg/sql-backend.js';
+import { pgPasswordEncryptor, sqlBackend, sqlUserStore } from '../wire/pg/sql-backend.js';
 import { registerDynamoProcs } from '../dynamo-api/procs.js';
 import { pino } from 'pino';
 import { ProcRegistry } from '../engine/procs.js';
 import { remoteShard } from '../engine/remote-shard.js';
-import { errorToWire, RpcServer } from '../engine/rpc.js';
+import { errorToWire, RpcClient, RpcServer } from '../engine/rpc.js';
 import { Shard, type RmwRequest, type ScanRequest } from '../engine/shard.js';
 import type { IndexScanRequest } from '../engine/local-index.js';
 import type { Mutation } from '../engine/types.js';
 import { shardSocket } from './datadir.js';
 import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } from './ipc.js';
-import { promShardMetrics } from './shard-metrics.js';
+import { promPgWireMetrics, promShardMetrics } from './shard-metrics.js';
 
 /** Share of --shard-memory-mb for the SSTable block cache (64 MiB at the default 512). */
 const BLOCK_CACHE_SHARE = 1 / 8;
@@ -115,6 +115,11 @@ async function main(): Promise<void> {
       case 'shard.indexScan': return local.indexScan(args as IndexScanRequest);
       case 'shard.flush': return local.flush();
       case 'shard.compact': return local.compactAll();
+      case 'pg.cancel': {
+        const [processId, secretKey] = args as [number, number];
+        pg?.cancelLocal(processId, secretKey);
+        return null;
+      }
       case 'shard.stats': return { index, memtableBytes: local.memtableBytes(), sstables: local.sstableCount(), rss: process.memoryUsage.rss() };
       default: {
         const handled = await handleNativeOp(engine, op, args);
@@ -124,14 +129,41 @@ async function main(): Promise<void> {
     }
   });
   // SQL procedures must be registered before another shard can call this one.
-  const sql = createSqlEngine(engine, procs);
+  const sql = createSqlEngine(engine, procs, { passwords: pgPasswordEncryptor });
   await server.listen(shardSocket(config.dataDir, index));
   // Finish COMMITs this shard's sessions had logged but not applied when the node died.
   const replayed = await sql.recover();
   if (replayed > 0) log.warn({ replayed }, 'replayed interrupted SQL commits from the batch log');
 
   // Front ends: every shard process listens on the shared client ports (node:cluster).
-  pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
+  // A CancelRequest lands on any shard process; the process id names the one that owns
+  // the session (PgServer `owner`), and the request is forwarded there over the RPC socket.
+  const pgMetrics = promPgWireMetrics();
+  const cancelPeers = new Map<number, Promise<RpcClient>>();
+  const forwardCancel = (owner: number, processId: number, secretKey: number): void => {
+    if (owner >= shards || owner === index) return;
+    let peer = cancelPeers.get(owner);
+    if (peer === undefined) {
+      peer = RpcClient.connect(shardSocket(config.dataDir, owner));
+      cancelPeers.set(owner, peer);
+    }
+    peer.then(async (c) => {
+      if (c.closed) throw new Error('peer connection closed');
+      await c.call('pg.cancel', [processId, secretKey]);
+    }).catch((e: Error) => {
+      cancelPeers.delete(owner); // reconnect next time (the peer may have restarted)
+      log.warn({ owner, err: e.message }, 'could not forward a CancelRequest');
+    });
+  };
+  pg = new PgServer({
+    backend: sqlBackend(sql),
+    // Roles live in an engine table, so every shard process checks the same passwords.
+    auth: config.pgAuth === 'trust' ? { method: 'trust' } : { method: config.pgAuth, users: sqlUserStore(sql) },
+    log: { error: (obj, msg) => log.error(obj, msg) },
+    owner: index,
+    forwardCancel,
+    onCancelRequest: (route) => pgMetrics.cancelRequest(route),
+  });
   await pg.listen(config.pgPort, config.listen);
   dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
   await dynamo.listen(config.dynamoPort, config.listen);
@@ -143,6 +175,7 @@ async function main(): Promise<void> {
     await dynamo?.close().catch(() => undefined);
     await pg?.close().catch(() => undefined);
     await server.close();
+    for (const peer of cancelPeers.values()) void peer.then((c) => c.close(), () => undefined);
     await local.close({ flush: true });
     process.exit(code);
   }

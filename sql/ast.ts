@@ -191,7 +191,17 @@ export type Statement =
   | { kind: 'copy'; table: string[]; columns?: string[]; query?: SelectStmt; direction: 'from' | 'to'; target: 'stdin' | 'stdout'; options: Record<string, string>; pos: number }
   | { kind: 'discard'; pos: number }
   | { kind: 'listen'; pos: number }
+  /** CREATE / ALTER ROLE (or USER, which defaults to LOGIN); options left out are unchanged or default. */
+  | { kind: 'role'; op: 'create' | 'alter'; name: string; user: boolean; options: RoleOptionsAst; pos: number }
+  | { kind: 'dropRole'; names: string[]; ifExists: boolean; pos: number }
   | { kind: 'unsupported'; feature: string; pos: number };
+
+export interface RoleOptionsAst {
+  superuser?: boolean;
+  login?: boolean;
+  /** null: PASSWORD NULL. */
+  password?: string | null;
+}
 
 export type StatementKind = Statement['kind'];
 

@@ -738,6 +738,10 @@ export class ExprBinder {
         if (args.length !== 1) break;
         return this.addAsync({ kind: 'nextval', arg: this.coerce(args[0], T.regclass, 'implicit', e.pos), type: T.int8 });
       }
+      case 'pg_sleep': {
+        if (args.length !== 1) break;
+        return this.addAsync({ kind: 'sleep', arg: this.coerce(args[0], T.float8, 'implicit', e.pos), type: T.void });
+      }
       case 'currval': case 'setval': case 'lastval': {
         const target = name === 'setval' ? [T.regclass, T.int8, T.bool] : [T.regclass];
         const bound = args.map((a, i) => this.coerce(a, target[i] ?? T.bool, 'implicit', e.pos));

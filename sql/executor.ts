@@ -61,6 +61,10 @@ export interface ExecEnv {
   catalogEnv(): CatalogEnv;
   nextval(relOid: number): Promise<bigint>;
   seqfn(fn: 'currval' | 'setval' | 'lastval', args: SqlValue[]): Promise<bigint>;
+  /** Waits `ms` (pg_sleep); rejects with 57014 when the statement is cancelled. */
+  sleep(ms: number): Promise<void>;
+  /** Called once per batch a scan or set-returning function produces: yields to the event loop now and then, throws 57014 when cancelled. */
+  interrupt?(): Promise<void> | void;
   /** Materialized CTEs and uncorrelated subqueries of this execution. */
   cache: Map<string, unknown>;
 }
@@ -152,13 +156,27 @@ export function keyValue(v: SqlValue, col: { type: SqlType }): SqlValue | undefi
 
 // ---- the executor ----
 
+/**
+ * The leaves that can produce rows without end (scans, set-returning functions) pass
+ * each batch through env.interrupt(), which lets the event loop run now and then and
+ * throws 57014 once the statement is cancelled: an aggregate over a huge scan neither
+ * blocks the other sessions of the process nor ignores a CancelRequest.
+ */
+async function* interruptible(source: AsyncGenerator<Row[]>, env: ExecEnv): AsyncGenerator<Row[]> {
+  if (!env.interrupt) return yield* source;
+  for await (const batch of source) {
+    await env.interrupt();
+    yield batch;
+  }
+}
+
 export async function* run(p: Plan, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
   switch (p.node) {
     case 'result': yield [[]]; return;
     case 'values': yield* runValues(p, env, ctx); return;
-    case 'scan': yield* runScan(p, env, ctx); return;
+    case 'scan': yield* interruptible(runScan(p, env, ctx), env); return;
     case 'virtual': yield* runVirtual(p, env, ctx); return;
-    case 'srf': yield* runSrf(p, env, ctx); return;
+    case 'srf': yield* interruptible(runSrf(p, env, ctx), env); return;
     case 'filter': {
       const pred = compiled(p.pred);
       for await (const batch of run(p.input, env, ctx)) {
@@ -383,6 +401,11 @@ export async function resolveAsync(s: AsyncSpec, row: Row, env: ExecEnv, ctx: Ev
       return env.nextval(oid as number);
     }
     case 'seqfn': return env.seqfn(s.fn, s.args.map((a) => compiled(a)(row, ctx)));
+    case 'sleep': {
+      const seconds = compiled(s.arg)(row, ctx);
+      if (seconds !== null && (seconds as number) > 0) await env.sleep((seconds as number) * 1000);
+      return '';
+    }
   }
 }
 

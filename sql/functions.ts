@@ -27,7 +27,7 @@ export interface SessionInfo {
   backendPid: number;
   /** Text of a relation's index definition etc., by oid (pg_get_indexdef, ...). */
   indexDef(oid: number): string | null;
-  constraintDef(oid: number): string | null;
+  constraintDef(oid: number, pretty?: boolean): string | null;
   userName(oid: number): string | null;
   tableVisible(oid: number): boolean;
   setting(name: string): string | null;
@@ -861,7 +861,7 @@ fn('pg_get_expr', [Oid.pgNodeTree, Oid.oid, Oid.bool], T.text, ([e]) => e, S);
 fn('pg_get_indexdef', [Oid.oid], T.text, ([o], ctx) => sess(ctx).indexDef(num(o)), S);
 fn('pg_get_indexdef', [Oid.oid, Oid.int4, Oid.bool], T.text, ([o], ctx) => sess(ctx).indexDef(num(o)), S);
 fn('pg_get_constraintdef', [Oid.oid], T.text, ([o], ctx) => sess(ctx).constraintDef(num(o)), S);
-fn('pg_get_constraintdef', [Oid.oid, Oid.bool], T.text, ([o], ctx) => sess(ctx).constraintDef(num(o)), S);
+fn('pg_get_constraintdef', [Oid.oid, Oid.bool], T.text, ([o, p], ctx) => sess(ctx).constraintDef(num(o), p === true), S);
 fn('pg_get_triggerdef', [Oid.oid], T.text, () => null, { ...S, strict: false });
 fn('pg_get_triggerdef', [Oid.oid, Oid.bool], T.text, () => null, { ...S, strict: false });
 fn('pg_get_statisticsobjdef_columns', [Oid.oid], T.text, () => null, { ...S, strict: false });

@@ -6,7 +6,7 @@
 
 import type {
   WindowSpec, AlterAction, Alias, ColumnConstraintSet, ColumnDefAst, Cte, Expr, FromItem, Literal, OnConflict,
-  OrderItem, ParsedStatement, QueryBody, SelectCore, SelectStmt, SetClause, Statement, TableConstraint, Target, TypeName,
+  OrderItem, ParsedStatement, QueryBody, SelectCore, SelectStmt, RoleOptionsAst, SetClause, Statement, TableConstraint, Target, TypeName,
 } from './ast.js';
 import { SqlError, SqlState, syntaxError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
@@ -1266,6 +1266,11 @@ export class Parser {
     if (this.acceptKw('table')) return this.createTable(pos, temporary);
     const unique = this.acceptKw('unique');
     if (this.acceptKw('index')) return this.createIndex(pos, unique);
+    if (!unique && (this.isKw('role') || this.isKw('user'))) {
+      const user = this.next().value === 'user';
+      if (user && this.isKw('mapping')) return this.unsupportedStatement('CREATE USER MAPPING');
+      return { kind: 'role', op: 'create', name: this.ident(), user, options: this.roleOptions(), pos };
+    }
     const what = this.peek().value.toUpperCase();
     return this.unsupportedStatement(`CREATE ${what}`);
   }
@@ -1461,6 +1466,34 @@ export class Parser {
     return { kind: 'createIndex', name, table, columns, unique, ifNotExists, using, pos };
   }
 
+  /** CREATE/ALTER ROLE options (PostgreSQL's OptRoleList); those Tessera cannot honour are 0A000. */
+  private roleOptions(): RoleOptionsAst {
+    this.acceptKw('with');
+    const o: RoleOptionsAst = {};
+    // Privilege flags are accepted: Tessera checks no privileges, every role may do everything.
+    const ignored = ['createdb', 'nocreatedb', 'createrole', 'nocreaterole', 'inherit', 'noinherit', 'replication', 'noreplication', 'bypassrls', 'nobypassrls'];
+    while (this.peek().kind !== 'eof' && !this.isPunct(';')) {
+      const t = this.peek();
+      if (this.acceptKw('superuser')) o.superuser = true;
+      else if (this.acceptKw('nosuperuser')) o.superuser = false;
+      else if (this.acceptKw('login')) o.login = true;
+      else if (this.acceptKw('nologin')) o.login = false;
+      else if (this.acceptKw('encrypted') || this.isKw('password')) {
+        this.expectKw('password');
+        if (this.acceptKw('null')) o.password = null;
+        else if (this.peek().kind === 'string') o.password = this.next().value;
+        else this.fail();
+      } else if (this.acceptKw('unencrypted')) {
+        throw new SqlError(SqlState.featureNotSupported, 'UNENCRYPTED PASSWORD is no longer supported', { position: t.pos + 1 });
+      } else if (t.kind === 'ident' && ignored.includes(t.value)) this.next();
+      else if (t.kind === 'ident' && ['connection', 'valid', 'in', 'role', 'admin', 'user', 'sysid'].includes(t.value)) {
+        const feature = ({ connection: 'CONNECTION LIMIT', valid: 'VALID UNTIL', in: 'IN ROLE' } as Record<string, string>)[t.value] ?? t.value.toUpperCase();
+        throw new SqlError(SqlState.featureNotSupported, `role option ${feature} is not supported`, { position: t.pos + 1 });
+      } else this.fail();
+    }
+    return o;
+  }
+
   private dropStmt(): Statement {
     const pos = this.next().pos;
     let object: 'table' | 'index' | 'view' | 'sequence' | 'schema';
@@ -1471,6 +1504,13 @@ export class Parser {
     } else if (this.acceptKw('view')) object = 'view';
     else if (this.acceptKw('sequence')) object = 'sequence';
     else if (this.acceptKw('schema')) object = 'schema';
+    else if ((this.isKw('role') || this.isKw('user')) && !this.isKw('mapping', 1)) {
+      this.next();
+      const ifExists = this.acceptKw('if', 'exists');
+      const names: string[] = [];
+      do names.push(this.ident()); while (this.acceptPunct(','));
+      return { kind: 'dropRole', names, ifExists, pos };
+    }
     else return this.unsupportedStatement(`DROP ${this.peek().value.toUpperCase()}`);
     const ifExists = this.acceptKw('if', 'exists');
     const names: string[][] = [];
@@ -1501,6 +1541,12 @@ export class Parser {
 
   private alterStmt(): Statement {
     const pos = this.next().pos;
+    if ((this.isKw('role') || this.isKw('user')) && !this.isKw('mapping', 1)) {
+      const user = this.next().value === 'user';
+      const name = this.ident();
+      if (this.isKw('rename') || this.isKw('set') || this.isKw('reset') || this.isKw('in')) return this.unsupportedStatement(`ALTER ROLE ... ${this.peek().value.toUpperCase()}`);
+      return { kind: 'role', op: 'alter', name, user, options: this.roleOptions(), pos };
+    }
     if (!this.acceptKw('table')) return this.unsupportedStatement(`ALTER ${this.peek().value.toUpperCase()}`);
     const ifExists = this.acceptKw('if', 'exists');
     this.acceptKw('only');

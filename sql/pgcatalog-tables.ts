@@ -24,8 +24,8 @@ export const DATABASE_OID = 16384;
 const pkConstraintOid = (t: SqlTable): number => t.oid + 40;
 const checkOid = (t: SqlTable, k: number): number => t.oid + 41 + k;
 
-export function catalogEnvOf(tables: SqlTable[], user: string, database: string, settings: [string, string][]): CatalogEnv {
-  return { tables, user, database, settings };
+export function catalogEnvOf(tables: SqlTable[], user: string, database: string, settings: [string, string][], roles: CatalogEnv['roles'] = []): CatalogEnv {
+  return { tables, user, database, settings, roles };
 }
 
 /** relation oid -> name, for tables, indexes, sequences and catalog tables. */
@@ -67,11 +67,12 @@ export function indexDefinition(env: CatalogEnv, oid: number): string | null {
   return null;
 }
 
-export function constraintDefinition(env: CatalogEnv, oid: number): string | null {
+/** pg_get_constraintdef; `pretty` (psql's \d) drops the redundant parentheses as PostgreSQL does. */
+export function constraintDefinition(env: CatalogEnv, oid: number, pretty = false): string | null {
   for (const t of env.tables) {
     if (t.meta.pk.length && pkConstraintOid(t) === oid) return `PRIMARY KEY (${t.meta.pk.join(', ')})`;
     const k = t.meta.checks.findIndex((_c, i) => checkOid(t, i) === oid);
-    if (k >= 0) return `CHECK ((${t.meta.checks[k].text}))`;
+    if (k >= 0) return pretty ? `CHECK (${t.meta.checks[k].text})` : `CHECK ((${t.meta.checks[k].text}))`;
   }
   return null;
 }
@@ -170,9 +171,18 @@ table('pg_catalog', 'pg_attribute', [
   return rows;
 });
 
+/** Casts PostgreSQL shows on a string-literal default of a string column (pg_get_expr of the stored default). */
+const LITERAL_DEFAULT_CAST = new Map<number, string>([[Oid.text, 'text'], [Oid.varchar, 'character varying'], [Oid.bpchar, 'bpchar']]);
+
+/** A DEFAULT as pg_get_expr prints it: PostgreSQL keeps the coercion of a string literal as a cast. */
+function defaultExpression(text: string, type: SqlType): string {
+  const cast = LITERAL_DEFAULT_CAST.get(type.oid);
+  return cast !== undefined && /^'(?:[^']|'')*'$/.test(text) ? `${text}::${cast}` : text;
+}
+
 table('pg_catalog', 'pg_attrdef', [['oid', oid], ['adrelid', oid], ['adnum', int2], ['adbin', pgNodeTree]], (env) => {
   const rows: SqlValue[][] = [];
-  for (const t of env.tables) for (const c of t.visible) if (c.default !== undefined) rows.push([t.oid + 48 + c.attnum, t.oid, c.attnum, c.default]);
+  for (const t of env.tables) for (const c of t.visible) if (c.default !== undefined) rows.push([t.oid + 48 + c.attnum, t.oid, c.attnum, defaultExpression(c.default, c.type)]);
   return rows;
 });
 
@@ -246,16 +256,36 @@ table('pg_catalog', 'pg_database', [
   return rows;
 });
 
+/** The stored roles (sql/roles.ts), plus the session's user, who may be connected without a role row under trust. */
+function rolesOf(env: CatalogEnv): CatalogEnv['roles'] {
+  const roles = [...env.roles];
+  if (!roles.some((r) => r.name === env.user)) roles.push({ name: env.user, superuser: true, login: true, password: null });
+  return roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The bootstrap superuser is oid 10 as in PostgreSQL; other roles get a stable oid from their name. */
+function roleOid(role: string): number {
+  if (role === 'postgres') return SUPERUSER_OID;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < role.length; i++) h = Math.imul(h ^ role.charCodeAt(i), 0x01000193) >>> 0;
+  return 16384 + (h % 1_000_000);
+}
+
 table('pg_catalog', 'pg_roles', [
   ['rolname', name], ['rolsuper', bool], ['rolinherit', bool], ['rolcreaterole', bool], ['rolcreatedb', bool], ['rolcanlogin', bool],
   ['rolreplication', bool], ['rolconnlimit', int4], ['rolpassword', text], ['rolvaliduntil', timestamptz], ['rolbypassrls', bool],
   ['rolconfig', textArray], ['oid', oid],
-], (env) => [[env.user, true, true, true, true, true, true, -1, '********', null, true, null, SUPERUSER_OID]]);
+], (env) => rolesOf(env).map((r) => [r.name, r.superuser, true, r.superuser, r.superuser, r.login, r.superuser, -1, '********', null, r.superuser, null, roleOid(r.name)]));
 
 table('pg_catalog', 'pg_user', [
   ['usename', name], ['usesysid', oid], ['usecreatedb', bool], ['usesuper', bool], ['userepl', bool], ['usebypassrls', bool],
   ['passwd', text], ['valuntil', timestamptz], ['useconfig', textArray],
-], (env) => [[env.user, SUPERUSER_OID, true, true, true, true, '********', null, null]]);
+], (env) => rolesOf(env).filter((r) => r.login).map((r) => [r.name, roleOid(r.name), r.superuser, r.superuser, r.superuser, r.superuser, '********', null, null]));
+
+table('pg_catalog', 'pg_authid', [
+  ['oid', oid], ['rolname', name], ['rolsuper', bool], ['rolinherit', bool], ['rolcreaterole', bool], ['rolcreatedb', bool], ['rolcanlogin', bool],
+  ['rolreplication', bool], ['rolbypassrls', bool], ['rolconnlimit', int4], ['rolpassword', text], ['rolvaliduntil', timestamptz],
+], (env) => rolesOf(env).map((r) => [roleOid(r.name), r.name, r.superuser, true, r.superuser, r.superuser, r.login, r.superuser, r.superuser, -1, r.password, null]));
 
 table('pg_catalog', 'pg_auth_members', [['roleid', oid], ['member', oid], ['grantor', oid], ['admin_option', bool]], empty);
 table('pg_catalog', 'pg_inherits', [['inhrelid', oid], ['inhparent', oid], ['inhseqno', int4], ['inhdetachpending', bool]], empty);

@@ -12,6 +12,8 @@ export interface CatalogEnv {
   user: string;
   database: string;
   settings: [string, string][];
+  /** Roles as last read from tessera$roles (sql/roles.ts). */
+  roles: { name: string; superuser: boolean; login: boolean; password: string | null }[];
 }
 
 export interface VirtualTable {

@@ -53,7 +53,9 @@ export type AsyncSpec =
   | { id: number; kind: 'in'; plan: Plan; correlated: boolean; lhs: BExpr; cmpType: SqlType; neg: boolean; type: SqlType }
   | { id: number; kind: 'quant'; plan: Plan; correlated: boolean; lhs: BExpr; op: CmpOp; all: boolean; cmpType: SqlType; type: SqlType }
   | { id: number; kind: 'nextval'; arg: BExpr; type: SqlType }
-  | { id: number; kind: 'seqfn'; fn: 'currval' | 'setval' | 'lastval'; args: BExpr[]; type: SqlType };
+  | { id: number; kind: 'seqfn'; fn: 'currval' | 'setval' | 'lastval'; args: BExpr[]; type: SqlType }
+  /** pg_sleep(seconds): waits without blocking the process; a cancel ends it with 57014. */
+  | { id: number; kind: 'sleep'; arg: BExpr; type: SqlType };
 
 export interface WindowCall {
   /** Window function name (row_number, lag, sum, ...). */

@@ -91,7 +91,7 @@ export class Planner implements BinderHost {
           const spec = this.asyncs[x.id];
           if (spec && 'plan' in spec) visitPlan(spec.plan, d + 1);
           if (spec && 'lhs' in spec) visitExpr(spec.lhs, d);
-          if (spec && spec.kind === 'nextval') visitExpr(spec.arg, d);
+          if (spec && 'arg' in spec) visitExpr(spec.arg, d);
         }
       });
     };
@@ -1082,7 +1082,7 @@ export function forEachExpr(p: Plan, fn: (e: BExpr, extra: number) => void): voi
     case 'sort': p.keys.forEach((k) => fn(k.e, 0)); if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
     case 'distinct': p.keys.forEach((e) => fn(e, 0)); break;
     case 'limit': if (p.limit) fn(p.limit, 0); if (p.offset) fn(p.offset, 0); break;
-    case 'async': p.specs.forEach((s) => { if ('lhs' in s) fn(s.lhs, 0); if (s.kind === 'nextval') fn(s.arg, 0); if (s.kind === 'seqfn') s.args.forEach((e) => fn(e, 0)); }); break;
+    case 'async': p.specs.forEach((s) => { if ('lhs' in s) fn(s.lhs, 0); if ('arg' in s) fn(s.arg, 0); if (s.kind === 'seqfn') s.args.forEach((e) => fn(e, 0)); }); break;
     default: break;
   }
 }

@@ -19,6 +19,7 @@ import { run, type ExecEnv } from './executor.js';
 import type { EvalCtx, SessionInfo } from './functions.js';
 import { parseSql } from './parser.js';
 import type { OutputColumn, PlannedQuery } from './plan.js';
+import { Roles, type PasswordEncryptor } from './roles.js';
 import { catalogEnvOf, indexDefinition, constraintDefinition, NAMESPACE, relationByOid, relationOidByName } from './pgcatalog-tables.js';
 import { virtualTable, type CatalogEnv } from './pgcatalog.js';
 import { Planner } from './planner.js';
@@ -108,18 +109,28 @@ export interface SessionOptions {
   database?: string;
   /** StartupMessage parameters (application_name, client_encoding, DateStyle, ...). */
   parameters?: Record<string, string>;
+  /** What pg_backend_pid() returns: the wire connection's BackendKeyData process id; default a per-engine counter. */
+  backendPid?: number;
 }
 
 export interface SqlEngineOptions {
   clock?: Clock;
   random?: () => number;
+  /** Hashes role passwords (CREATE/ALTER ROLE ... PASSWORD); without it those fail with 0A000. */
+  passwords?: PasswordEncryptor;
 }
 
 /** Statements planned once per text (and parameter types) while the catalog version is unchanged. */
 const PLAN_CACHE_ENTRIES_MAX = 512;
+/** Batches a statement's scans produce between two turns of the event loop (cancel checks happen on every batch). */
+const BATCHES_PER_YIELD = 16;
+/** Longest single wait of pg_sleep (setTimeout's limit is 2^31-1 ms); longer sleeps end early. */
+const SLEEP_MS_MAX = 2_147_483_647;
 
 interface Compiled {
   parsed: ParsedStatement;
+  /** The text names a roles view (computed once per cached plan). */
+  readsRoles?: boolean;
   stmt: Statement;
   command: string;
   paramTypes: SqlType[];
@@ -181,6 +192,8 @@ function commandOf(stmt: Statement): string {
     case 'copy': return 'COPY';
     case 'discard': return 'DISCARD ALL';
     case 'listen': return 'LISTEN';
+    case 'role': return stmt.op === 'create' ? 'CREATE ROLE' : 'ALTER ROLE';
+    case 'dropRole': return 'DROP ROLE';
     case 'unsupported': return stmt.feature;
   }
 }
@@ -188,6 +201,7 @@ function commandOf(stmt: Statement): string {
 /** The SQL layer of one process: shared by all its sessions. */
 export class SqlEngine {
   readonly sequences: Sequences;
+  readonly roles: Roles;
   readonly clock: Clock;
   readonly random: () => number;
   private readonly tables = new SqlTableCache();
@@ -198,6 +212,7 @@ export class SqlEngine {
 
   constructor(readonly engine: Engine, opts: SqlEngineOptions = {}) {
     this.sequences = new Sequences(engine);
+    this.roles = new Roles(engine, opts.passwords);
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.rowIdEpoch = engine.now();
@@ -213,7 +228,7 @@ export class SqlEngine {
 
   /** A new session (one per client connection). */
   session(opts: SessionOptions = {}): Session {
-    return new Session(this, opts, this.nextBackendPid++);
+    return new Session(this, opts, opts.backendPid ?? this.nextBackendPid++);
   }
 
   /** Visible SQL tables. */
@@ -275,6 +290,8 @@ interface Cursor {
   copyOutColumns?: number;
 }
 
+/** Statements that read these catalog views see the roles as stored, not a stale snapshot. */
+const ROLE_VIEWS = /pg_roles|pg_user|pg_authid|pg_shadow/i;
 const REG_TYPES = new Set<number>([Oid.regclass, Oid.regnamespace, Oid.regtype, Oid.regproc]);
 const TXN_CONTROL = new Set<Statement['kind']>(['begin', 'commit', 'rollback', 'savepoint', 'setTransaction', 'declare', 'fetch', 'close', 'copy', 'vacuum', 'discard']);
 
@@ -288,6 +305,8 @@ export class Session {
   private readonly seqLast = new Map<number, bigint>();
   private lastSeqValue: bigint | undefined;
   private cancelled = false;
+  /** Waits (pg_sleep) that a cancel must end at once. */
+  private readonly cancelWaiters = new Set<() => void>();
 
   constructor(readonly sql: SqlEngine, opts: SessionOptions, readonly backendPid: number) {
     this.user = opts.user ?? 'postgres';
@@ -319,6 +338,37 @@ export class Session {
   /** Requests cancellation of the running statement (CancelRequest); it fails with 57014. */
   cancel(): void {
     this.cancelled = true;
+    for (const wake of [...this.cancelWaiters]) wake();
+  }
+
+  private batchesSinceYield = 0;
+
+  /** Between batches of a scan: give the event loop a turn now and then (cancel requests, other sessions). */
+  private interrupt(): Promise<void> | void {
+    if (this.cancelled) throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+    if (++this.batchesSinceYield < BATCHES_PER_YIELD) return;
+    this.batchesSinceYield = 0;
+    return new Promise<void>((resolve, reject) => setImmediate(() => {
+      if (this.cancelled) reject(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+      else resolve();
+    }));
+  }
+
+  /** pg_sleep: a timer that a cancel (or the client going away) cuts short with 57014. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const canceled = (): void => {
+        clearTimeout(timer);
+        this.cancelWaiters.delete(canceled);
+        reject(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+      };
+      if (this.cancelled) return canceled();
+      const timer = setTimeout(() => {
+        this.cancelWaiters.delete(canceled);
+        resolve();
+      }, Math.min(ms, SLEEP_MS_MAX));
+      this.cancelWaiters.add(canceled);
+    });
   }
 
   // ---- parse / plan ----
@@ -518,8 +568,11 @@ export class Session {
       throw new SqlError(SqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
     }
     this.cancelled = false;
+    this.batchesSinceYield = 0;
     const ctx = this.evalCtx(params);
     const env = this.execEnv(c);
+    // pg_roles and friends are synchronous views: read the roles (from any shard) first.
+    if (c.readsRoles ??= ROLE_VIEWS.test(c.parsed.text)) await this.sql.roles.list();
     switch (stmt.kind) {
       case 'select': return this.selectCursor(c.query!, env, ctx);
       case 'insert': case 'update': case 'delete': {
@@ -669,6 +722,20 @@ export class Session {
         else await alterTable(stmt, dc);
         return rowsCursor([], c.command);
       }
+      case 'role': {
+        const method = this.vars.get('password_encryption') === 'md5' ? 'md5' : 'scram-sha-256';
+        if (stmt.op === 'create') await this.sql.roles.create(stmt.name, stmt.options, { login: stmt.user }, method);
+        else await this.sql.roles.alter(stmt.name, stmt.options, method);
+        return rowsCursor([], c.command);
+      }
+      case 'dropRole':
+        for (const name of stmt.names) {
+          const dropped = await this.sql.roles.drop(name);
+          if (dropped) continue;
+          if (!stmt.ifExists) throw new SqlError(SqlState.undefinedObject, `role "${name}" does not exist`);
+          portal.notices.push({ severity: 'NOTICE', code: SqlState.successfulCompletion, message: `role "${name}" does not exist, skipping` });
+        }
+        return rowsCursor([], c.command);
       case 'listen': case 'unsupported':
         throw new SqlError(SqlState.featureNotSupported, `${c.command} is not supported`);
     }
@@ -747,7 +814,7 @@ export class Session {
         },
         backendPid: this.backendPid,
         indexDef: (oid) => indexDefinition(this.catalogEnv(), oid),
-        constraintDef: (oid) => constraintDefinition(this.catalogEnv(), oid),
+        constraintDef: (oid, pretty) => constraintDefinition(this.catalogEnv(), oid, pretty),
         userName: (oid) => (oid === 10 ? this.user : null),
         tableVisible: () => true,
         setting: (name) => this.vars.get(name) ?? null,
@@ -757,7 +824,7 @@ export class Session {
   }
 
   catalogEnv(): CatalogEnv {
-    return catalogEnvOf(this.sql.sqlTables(), this.user, this.database, this.vars.all().map(([n, v]) => [n, v]));
+    return catalogEnvOf(this.sql.sqlTables(), this.user, this.database, this.vars.all().map(([n, v]) => [n, v]), this.sql.roles.cached());
   }
 
   private execEnv(c: Compiled): ExecEnv {
@@ -796,6 +863,8 @@ export class Session {
         }
         return value;
       },
+      sleep: (ms) => this.sleep(ms),
+      interrupt: () => this.interrupt(),
       cache: new Map(),
     };
   }

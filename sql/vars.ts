@@ -104,6 +104,14 @@ function defaults(): Map<string, VarDef> {
       return 'hex';
     },
   });
+  add('password_encryption', {
+    value: 'scram-sha-256', description: 'Chooses the algorithm for encrypting passwords.',
+    check: (v) => {
+      const s = v.toLowerCase();
+      if (s === 'md5' || s === 'scram-sha-256') return s;
+      throw new SqlError(SqlState.invalidParameterValue, `invalid value for parameter "password_encryption": "${v}"`);
+    },
+  });
   add('row_security', { value: 'on', check: onOff('row_security'), description: 'Enable row security.' });
   add('work_mem', { value: '4MB', description: 'Sets the maximum memory to be used for query workspaces.' });
   add('maintenance_work_mem', { value: '64MB', description: 'Sets the maximum memory to be used for maintenance operations.' });

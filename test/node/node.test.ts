@@ -144,6 +144,13 @@ describe('bad input ends in one line naming the problem and the fix', () => {
     expect(r.stderr).toMatch(/--pg-port must be a whole number from 0 to 65535, got "abc"/);
   });
 
+  it('unknown --pg-auth method', () => {
+    const r = runCli(['start', '--pg-auth', 'ldap']);
+    expect(r.status).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/--pg-auth must be one of trust, password, md5, scram-sha-256, got "ldap"/);
+  });
+
   it('cluster flags not supported yet', () => {
     const r = runCli(['start', '--seeds', '10.0.0.1']);
     expect(r.status).toBe(2);

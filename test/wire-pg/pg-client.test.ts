@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { PgType } from '../../wire/pg/index.js';
-import { startServer, type TestServer } from './harness.js';
+import { RawClient, serialize, startServer, type TestServer } from './harness.js';
 
 let t: TestServer;
 
@@ -214,6 +214,42 @@ describe('node-postgres, cancel', () => {
       expect(await runAndCancel(c, 'infinite')).toMatchObject({ code: '57014' });
       expect((await c.query('select 1')).rowCount).toBe(1);
     });
+  });
+});
+
+describe('CancelRequest forwarded between servers sharing a port (one per shard process)', () => {
+  it('routes by the owner in the process id and checks the key at the owner', async () => {
+    const servers: TestServer[] = [];
+    const routes: string[] = [];
+    const forwarded: [number, number, number][] = [];
+    for (const owner of [0, 1]) {
+      servers.push(await startServer({
+        owner,
+        forwardCancel: (to, processId, secretKey) => {
+          forwarded.push([to, processId, secretKey]);
+          servers[to]!.server.cancelLocal(processId, secretKey);
+        },
+        onCancelRequest: (route) => routes.push(route),
+      }));
+    }
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port: servers[1]!.port, user: 'u', database: 'd' });
+      await c.connect();
+      const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+      expect(processID >>> 20).toBe(1);
+      const started = new Promise<void>((resolve) => (servers[1]!.backend.events.onLongRunning = () => resolve()));
+      const running = c.query('sleep').catch((e: unknown) => e);
+      await started;
+      // The CancelRequest reaches owner 0's listener, which forwards it to owner 1.
+      const raw = await RawClient.connect(servers[0]!.port);
+      raw.send(serialize.cancel(processID, secretKey));
+      expect(await running).toMatchObject({ code: '57014' });
+      expect(forwarded).toEqual([[1, processID, secretKey]]);
+      expect(routes).toEqual(['forwarded']);
+      await c.end();
+    } finally {
+      for (const s of servers) await s.close();
+    }
   });
 });
 

@@ -26,6 +26,8 @@ export interface PgUserRecord {
   scram?: ScramSecret;
   /** Reported to the client as ParameterStatus is_superuser (psql's `#` prompt). */
   superuser?: boolean;
+  /** false: the role exists but may not log in (NOLOGIN): FATAL 28000 after authentication. */
+  login?: boolean;
 }
 
 export interface PgUserStore {
@@ -95,6 +97,14 @@ export interface AuthChannel {
 export async function authenticate(
   user: string, options: PgAuthOptions, channel: AuthChannel,
 ): Promise<PgUserRecord | undefined> {
+  const record = await exchange(user, options, channel);
+  if (record?.login === false) {
+    throw new PgError(SqlState.InvalidAuthorizationSpecification, `role "${user}" is not permitted to log in`, {}, 'FATAL');
+  }
+  return record;
+}
+
+async function exchange(user: string, options: PgAuthOptions, channel: AuthChannel): Promise<PgUserRecord | undefined> {
   const record = await options.users?.getUser(user);
   switch (options.method) {
     case 'trust':

@@ -1,6 +1,6 @@
 // Public surface of wire/pg: the PostgreSQL v3 protocol front end. See README.md.
 
-export { PgServer, DEFAULT_SERVER_VERSION, type PgServerOptions } from './server.js';
+export { PgServer, DEFAULT_SERVER_VERSION, PROCESS_ID_OWNER_MAX, processIdOwner, type PgServerOptions } from './server.js';
 export type { PgWireLogger } from './connection.js';
 export { DEFAULT_LIMITS, type PgWireLimits } from './limits.js';
 export {

@@ -3,10 +3,15 @@
 // and SqlError into PgError; everything protocol-shaped stays in this folder and
 // everything SQL-shaped in sql/.
 
+import { randomBytes } from 'node:crypto';
+
+import type { PasswordEncryptor } from '../../sql/roles.js';
 import { toSqlError, type Field, type Portal, type Session, type SqlEngine } from '../../sql/session.js';
+import { md5Secret, type PgUserStore } from './auth.js';
 import type { PgBackend, PgPortal, PgResult, PgRow, PgSession, PgSessionStart, PgStatement, PgField } from './backend.js';
 import { PgError } from './errors.js';
 import type { SqlStateCode } from './sqlstate.js';
+import { formatScramVerifier, parseScramVerifier, scramSecret, SCRAM_SALT_BYTES } from './scram.js';
 import { PgFormat } from './types.js';
 
 /** Rows pulled from the SQL portal per fetch while the client streams a result. */
@@ -164,8 +169,39 @@ class SqlPgSession implements PgSession {
 export function sqlBackend(sql: SqlEngine): PgBackend {
   return {
     openSession: (start) => {
-      const session = sql.session({ user: start.user, database: start.database, parameters: Object.fromEntries(start.parameters) });
+      const session = sql.session({ user: start.user, database: start.database, parameters: Object.fromEntries(start.parameters), backendPid: start.processId });
       return new SqlPgSession(session, start);
+    },
+  };
+}
+
+/**
+ * How CREATE/ALTER ROLE ... PASSWORD stores a password: PostgreSQL's rolpassword forms,
+ * derived by this folder's authentication code (give it to createSqlEngine).
+ */
+export const pgPasswordEncryptor: PasswordEncryptor = {
+  encrypt: (method, user, password) => (method === 'md5'
+    ? md5Secret(user, password)
+    : formatScramVerifier(scramSecret(password, randomBytes(SCRAM_SALT_BYTES)))),
+};
+
+/**
+ * The roles of the SQL layer (engine table tessera$roles, the same in every shard process)
+ * as the user store password authentication checks. Read on every login, so a role created
+ * or changed through any process applies at the next connection everywhere.
+ */
+export function sqlUserStore(sql: SqlEngine): PgUserStore {
+  return {
+    getUser: async (name) => {
+      const r = await sql.roles.get(name);
+      if (r === undefined) return undefined;
+      const password = r.password ?? '';
+      return {
+        md5: password.startsWith('md5') ? password : undefined,
+        scram: parseScramVerifier(password),
+        superuser: r.superuser,
+        login: r.login,
+      };
     },
   };
 }
