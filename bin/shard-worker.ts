@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   // Front ends: every shard process listens on the shared client ports (node:cluster).
   pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
   await pg.listen(config.pgPort, config.listen);
-  dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  dynamo = createDynamoServer({ engine, credentials: config.dynamoCredentials, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
   await dynamo.listen(config.dynamoPort, config.listen);
 
   let stopping = false;
