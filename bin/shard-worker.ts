@@ -127,6 +127,9 @@ async function main(): Promise<void> {
   pg = new PgServer({ backend: sqlBackend(sql), log: { error: (obj, msg) => log.error(obj, msg) } });
   await pg.listen(config.pgPort, config.listen);
   dynamo = createDynamoServer({ engine, credentials: config.dynamoCredentials, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  // GSI entries and transactions a crash cut short, finished before this shard reports ready.
+  const finished = await dynamo.recover();
+  if (finished.intents + finished.transactions > 0) log.warn(finished, 'finished interrupted DynamoDB index writes and transactions');
   await dynamo.listen(config.dynamoPort, config.listen);
 
   let stopping = false;

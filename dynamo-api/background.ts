@@ -4,10 +4,14 @@
 //     through the same conditional write as DeleteItem (so indexes follow and a write that
 //     renewed the TTL meanwhile wins);
 //   - transactions: log records older than TXLOG_RECOVER_AFTER_MS belong to a commit that
-//     did not finish (its front end died); their mutations are applied again.
+//     did not finish (its front end died); their mutations are applied again;
+//   - index intents older than INTENT_RECOVER_AFTER_MS: GSI entries a front end did not
+//     apply (it died); applied again (intents.ts).
+// `recoverAtStart` does the last two for every record, before the process serves.
 // Every pass is bounded (TTL_DELETES_PER_PASS per table) and `stop()` waits for the current one.
 import { shardStartKey } from '../engine/engine.js';
 import { nowSec, type DynamoContext } from './context.js';
+import { INTENT_RECOVER_AFTER_MS, recoverIndexIntents } from './intents.js';
 import { runWrite } from './items.js';
 import { keyOf, rowToItem, tableView } from './meta.js';
 import { filterArgs, PROC, type FilterArgs } from './procs.js';
@@ -64,6 +68,21 @@ export async function sweepExpired(ctx: DynamoContext, range: { from: string; to
   return deleted;
 }
 
+/**
+ * Finishes, in these shards' ranges, every transaction and index intent a crash interrupted:
+ * run at start-up before serving, so GSIs and tables agree from the first request.
+ */
+export async function recoverAtStart(ctx: DynamoContext, shards: readonly number[]): Promise<{ transactions: number; intents: number }> {
+  let transactions = 0;
+  let intents = 0;
+  for (const shard of shards) {
+    const range = rangeOf(ctx, shard);
+    intents += await recoverIndexIntents(ctx.engine, range, 0, ctx.clock.nowMs());
+    transactions += await recoverTransactions(ctx, range, 0);
+  }
+  return { transactions, intents };
+}
+
 export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Background {
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   let stopped = false;
@@ -76,6 +95,7 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
       const range = rangeOf(ctx, shard);
       try {
         await recoverTransactions(ctx, range, TXLOG_RECOVER_AFTER_MS);
+        await recoverIndexIntents(ctx.engine, range, INTENT_RECOVER_AFTER_MS, ctx.clock.nowMs());
         await sweepExpired(ctx, range);
       } catch (e) {
         ctx.log('warn', 'dynamo background pass failed', { shard, error: (e as Error).message });

@@ -30,6 +30,7 @@ import {
   writeUnits,
   type DynamoContext,
 } from './context.js';
+import { clearIntent, ensureIndexLog } from './intents.js';
 import { attributeUpdatesToUpdate, checkParameterStyle } from './legacy.js';
 import { encodeKey, isExpired, keyOf, rowToItem, type View } from './meta.js';
 import {
@@ -64,8 +65,14 @@ export async function runWrite(ctx: DynamoContext, view: View, key: Item, op: Wr
   const { pkey, ckey } = encodeKey(view, key, ctx.engine.catalog);
   let result: WriteResult;
   try {
+    if (view.meta?.indexes.some((i) => i.kind === 'global')) await ensureIndexLog(ctx.engine);
     result = (await ctx.engine.rmw({ table: view.schema.id, pkey, ckey, proc: PROC.write, args: { op, nowSec: nowSec(ctx) } })) as WriteResult;
     if (result.ok && result.remote.length > 0) await ctx.engine.apply(result.remote);
+    // The GSI entries are durable: the intent has served. Not awaited - if the deletion is
+    // lost, recovery applies the entries once more, which changes nothing.
+    if (result.ok && result.intent !== undefined) {
+      clearIntent(ctx.engine, result.intent).catch((e: Error) => ctx.log('warn', 'could not delete an index intent', { error: e.message }));
+    }
   } catch (e) {
     throw translateEngineError(e);
   }

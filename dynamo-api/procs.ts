@@ -18,6 +18,7 @@ import type { ColumnType, LiveRow, Mutation, Value } from '../engine/types.js';
 import { DynamoError } from './errors.js';
 import type { Condition } from './expressions/ast.js';
 import { evaluateCondition } from './expressions/evaluate.js';
+import { intentFor, type IntentKey } from './intents.js';
 import { isExpired, rowToItem, tableView, type DynamoMeta, type View } from './meta.js';
 import type { Item } from './values.js';
 import { computeWrite, type WriteOp, type WriteOutcome } from './write.js';
@@ -109,7 +110,9 @@ export interface WriteArgs {
   readonly nowSec: number;
 }
 
-export type WriteResult = Omit<Extract<WriteOutcome, { ok: true }>, 'local'> | Extract<WriteOutcome, { ok: false }>;
+export type WriteResult =
+  | (Omit<Extract<WriteOutcome, { ok: true }>, 'local'> & { readonly intent?: IntentKey })
+  | Extract<WriteOutcome, { ok: false }>;
 
 function conflict(): WriteResult {
   return { ok: false, code: 'TransactionConflict', message: 'Transaction is ongoing for the item' };
@@ -134,7 +137,11 @@ const dynamoWrite: RmwProc = (row, raw, ctx) => {
   const out = outcome(row, args, ctx);
   if (!out.ok) return { mutations: [], result: out };
   const { local, ...rest } = out;
-  return { mutations: local, result: rest };
+  // GSI entries go to other shards after this step: the intent, in this step's commit-log
+  // record, lets recovery apply them if the front end never does (intents.ts).
+  const intent = intentFor(ctx.catalog, { pkey: ctx.pkey, ts: ctx.ts, w: ctx.w, nowMs: ctx.nowMs }, out.remote);
+  if (intent === undefined) return { mutations: local, result: rest };
+  return { mutations: [...local, intent.mutation], result: { ...rest, intent: intent.key } satisfies WriteResult };
 };
 
 export interface PrepareArgs extends WriteArgs {

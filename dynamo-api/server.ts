@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { systemClock, type Clock } from '../engine/hlc.js';
-import { startBackground, type Background, type BackgroundOptions } from './background.js';
+import { recoverAtStart, startBackground, type Background, type BackgroundOptions } from './background.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import type { DynamoContext } from './context.js';
 import {
@@ -85,6 +85,11 @@ export interface DynamoServer {
   readonly app: FastifyInstance;
   readonly context: DynamoContext;
   readonly background: Background | undefined;
+  /**
+   * Finishes what a crash interrupted (index intents, transaction-log records) in the ranges
+   * of the background shards, or of every shard without background; call before listen.
+   */
+  recover(): Promise<{ transactions: number; intents: number }>;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops background work, waits for backfills, closes the listener. */
@@ -182,6 +187,7 @@ export function createDynamoServer(opts: DynamoServerOptions): DynamoServer {
     app,
     context,
     background,
+    recover: () => recoverAtStart(context, opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i)),
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
       const addr = app.server.address();

@@ -149,7 +149,9 @@ async function release(ctx: DynamoContext, items: readonly TxItem[], txId: strin
 async function commit(ctx: DynamoContext, txId: string, items: readonly TxItem[], prepared: readonly Extract<PrepareResult, { ok: true }>[]): Promise<void> {
   const all: Mutation[] = prepared.flatMap((r) => [...r.local, ...r.remote]);
   let logKey: { table: number; pkey: string } | undefined;
-  if (items.length > 1) {
+  // One item without GSI entries is one atomic step; anything else needs the log to be
+  // all-or-nothing across a crash (several items, or GSI entries on other shards).
+  if (items.length > 1 || prepared.some((r) => r.remote.length > 0)) {
     const table = await ensureSystemTable(ctx, TXLOG_TABLE);
     const pkey = ctx.engine.catalog.codec(table).pkey([txId]);
     const ts = ctx.engine.now();

@@ -1,0 +1,110 @@
+// Index intents: what makes a GSI follow its table across a crash.
+//
+// A write step (procs.ts `dynamo.write`) runs on the item's shard; the item's GSI entries live
+// on other shards and are applied by the front end afterwards. A crash in between (of the front
+// end's process or of the whole node) would leave the index without the change. So when a step
+// has GSI mutations, it also writes an *intent* - the GSI mutations themselves - into the
+// `dynamo:indexlog` table, in the same commit-log record as the item: after any crash, either
+// neither exists or both do. The front end applies the GSI mutations, then deletes the intent.
+// Intents left behind are applied again:
+//   - at start-up, by every shard process for its own shard, before it serves or reports ready
+//     (`recoverIndexIntents` with olderThanMs 0);
+//   - by the background task, for intents older than INTENT_RECOVER_AFTER_MS (a front end in
+//     another process died, this shard did not).
+// GSI mutations carry the item's timestamp, so applying them late or twice never undoes a newer
+// write: re-applying is always safe, also while the front end is still applying them itself.
+//
+// Placement: an intent must live on the item's shard, and a step does not know the shard count.
+// Its partition key is therefore the item's token followed by the encoded tuple ('i'): the token
+// decides the shard (engine/keys.ts `shardOf`), so the intent shares the item's shard and token
+// range (and would move with it). The clustering key is the step's timestamp and writer id,
+// unique per shard.
+import type { Catalog } from '../engine/catalog.js';
+import type { Engine } from '../engine/engine.js';
+import { TOKEN_CHARS } from '../engine/keys.js';
+import type { Mutation, Timestamp, Value, WriterId } from '../engine/types.js';
+
+export const INDEX_LOG_TABLE = 'dynamo:indexlog';
+/** Intents older than this are finished by the background task (the front end died). */
+export const INTENT_RECOVER_AFTER_MS = 30_000;
+/** Intent rows read per page during recovery. */
+const RECOVERY_PAGE_ROWS = 100;
+/** Pages one recovery call reads at most (the next pass continues). */
+const RECOVERY_PAGES_MAX = 1000;
+
+/** Where an intent is, and the timestamp a deletion must reach to remove it. */
+export interface IntentKey {
+  readonly table: number;
+  readonly pkey: string;
+  readonly ckey: string;
+  readonly ts: Timestamp;
+  readonly w: WriterId;
+}
+
+/** Creates the intent table if it is missing (idempotent; any process). */
+export async function ensureIndexLog(engine: Engine): Promise<void> {
+  if (engine.catalog.table(INDEX_LOG_TABLE) !== undefined) return;
+  await engine.ddl({
+    kind: 'create',
+    ifNotExists: true,
+    table: {
+      name: INDEX_LOG_TABLE,
+      columns: [{ name: 'bucket', type: 'text', notNull: true }, { name: 'id', type: 'text', notNull: true }],
+      partitionKey: ['bucket'],
+      clusteringKey: ['id'],
+      options: { dynamoSystem: true },
+    },
+  });
+}
+
+/**
+ * The intent mutation for a step's GSI mutations, on the item's shard (same token as `itemPkey`);
+ * undefined when the intent table does not exist in this catalog (a front end creates it first).
+ */
+export function intentFor(
+  catalog: Catalog,
+  step: { readonly pkey: string; readonly ts: Timestamp; readonly w: WriterId; readonly nowMs: number },
+  remote: readonly Mutation[],
+): { mutation: Mutation; key: IntentKey } | undefined {
+  const schema = catalog.table(INDEX_LOG_TABLE);
+  if (schema === undefined || remote.length === 0) return undefined;
+  const codec = catalog.codec(schema.id);
+  const pkey = step.pkey.slice(0, TOKEN_CHARS) + codec.pkey(['i']).slice(TOKEN_CHARS);
+  const ckey = codec.ckey([`${step.ts}/${step.w}`]);
+  const { ts, w } = step;
+  const mutation: Mutation = {
+    table: schema.id, pkey, ckey,
+    row: { marker: { ts, w, v: true }, cells: { muts: { ts, w, v: remote as unknown as Value }, at: { ts, w, v: step.nowMs } } },
+  };
+  return { mutation, key: { table: schema.id, pkey, ckey, ts, w } };
+}
+
+/** Deletes an intent whose mutations were applied (a row tombstone at the intent's timestamp). */
+export function clearIntent(engine: Engine, key: IntentKey): Promise<void> {
+  return engine.apply([{ table: key.table, pkey: key.pkey, ckey: key.ckey, row: { del: { ts: key.ts, w: key.w } } }]);
+}
+
+/**
+ * Applies the intents in [from, to) written before `nowMs - olderThanMs`, then deletes them.
+ * Returns how many it finished. Bounded: RECOVERY_PAGES_MAX pages per call.
+ */
+export async function recoverIndexIntents(engine: Engine, range: { from?: string; to?: string }, olderThanMs: number, nowMs: number): Promise<number> {
+  const schema = engine.catalog.table(INDEX_LOG_TABLE);
+  if (schema === undefined) return 0;
+  let n = 0;
+  let from = range.from;
+  for (let pages = 0; pages < RECOVERY_PAGES_MAX; pages++) {
+    const page = await engine.scanPage({ table: schema.id, from, to: range.to, limit: RECOVERY_PAGE_ROWS });
+    for (const row of page.rows) {
+      const at = row.values.at;
+      if (typeof at === 'number' && at > nowMs - olderThanMs) continue;
+      const muts = row.values.muts as unknown as Mutation[];
+      if (Array.isArray(muts) && muts.length > 0) await engine.apply(muts);
+      await engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: row.maxTs, w: engine.writerId } } }]);
+      n++;
+    }
+    if (page.next === undefined) return n;
+    from = page.next;
+  }
+  return n;
+}
