@@ -6,7 +6,8 @@
 //   - transactions: log records older than TXLOG_RECOVER_AFTER_MS belong to a commit that
 //     did not finish (its front end died); their mutations are applied again;
 //   - index intents older than INTENT_RECOVER_AFTER_MS: GSI entries a front end did not
-//     apply (it died); applied again (intents.ts).
+//     apply (it died); applied again (intents.ts);
+//   - DescribeTable's item counts and sizes (stats.ts), within its own budget.
 // `recoverAtStart` does the last two for every record, before the process serves.
 // Every pass is bounded (TTL_DELETES_PER_PASS per table) and `stop()` waits for the current one.
 import { shardStartKey } from '../engine/engine.js';
@@ -15,6 +16,7 @@ import { INTENT_RECOVER_AFTER_MS, recoverIndexIntents } from './intents.js';
 import { runWrite } from './items.js';
 import { keyOf, rowToItem, tableView } from './meta.js';
 import { filterArgs, PROC, type FilterArgs } from './procs.js';
+import { StatsCounter } from './stats.js';
 import { recoverTransactions } from './transactions.js';
 
 export const TTL_DELETES_PER_PASS = 1000;
@@ -88,6 +90,7 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
   let stopped = false;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const stats = new StatsCounter(ctx, opts.shards.map((shard) => ({ shard, ...rangeOf(ctx, shard) })));
 
   const pass = async (): Promise<void> => {
     for (const shard of opts.shards) {
@@ -100,6 +103,12 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
       } catch (e) {
         ctx.log('warn', 'dynamo background pass failed', { shard, error: (e as Error).message });
       }
+    }
+    if (stopped) return;
+    try {
+      await stats.pass();
+    } catch (e) {
+      ctx.log('warn', 'dynamo table statistics pass failed', { error: (e as Error).message });
     }
   };
   const runOnce = (): Promise<void> => {

@@ -35,6 +35,7 @@ import {
   type View,
 } from './meta.js';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params, TABLE_NAME_BYTES_MAX, TABLE_NAME_BYTES_MIN } from './params.js';
+import { readStats, type TableStats } from './stats.js';
 import { indexEntry } from './write.js';
 
 export const GSI_PER_TABLE_MAX = 20;
@@ -225,8 +226,16 @@ function throughputWire(t: { read: number; write: number } | undefined): Record<
   return { NumberOfDecreasesToday: 0, ReadCapacityUnits: t?.read ?? 0, WriteCapacityUnits: t?.write ?? 0 };
 }
 
-export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE'): Record<string, unknown> {
+/** Item counts and sizes by engine table id (DescribeTable reads them; other answers show 0). */
+export type StatsByTable = ReadonlyMap<number, TableStats>;
+
+export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE', stats: StatsByTable = new Map()): Record<string, unknown> {
   const arn = tableArn(ctx, view.tableName);
+  const countOf = (table: string): TableStats => {
+    const id = ctx.engine.catalog.table(table)?.id;
+    return (id === undefined ? undefined : stats.get(id)) ?? { count: 0, bytes: 0 };
+  };
+  const own = countOf(view.schema.name);
   const m = view.meta;
   if (m === undefined) {
     const defs = view.range ? [view.hash, view.range] : [view.hash];
@@ -238,8 +247,8 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
       CreationDateTime: 0,
       ProvisionedThroughput: throughputWire(undefined),
       BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-      TableSizeBytes: 0,
-      ItemCount: 0,
+      TableSizeBytes: own.bytes,
+      ItemCount: own.count,
       TableArn: arn,
       DeletionProtectionEnabled: false,
     };
@@ -251,8 +260,8 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
     TableStatus: status,
     CreationDateTime: m.createdMs / 1000,
     ProvisionedThroughput: throughputWire(m.provisioned),
-    TableSizeBytes: 0,
-    ItemCount: 0,
+    TableSizeBytes: own.bytes,
+    ItemCount: own.count,
     TableArn: arn,
     TableId: m.uuid,
     BillingModeSummary: m.billingMode === 'PAY_PER_REQUEST'
@@ -265,7 +274,7 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
   if (lsis.length > 0) {
     out.LocalSecondaryIndexes = lsis.map((i) => ({
       IndexName: i.name, KeySchema: keySchemaWire(i.hash, i.range), Projection: projectionWire(i.projection),
-      IndexSizeBytes: 0, ItemCount: 0, IndexArn: `${arn}/index/${i.name}`,
+      IndexSizeBytes: countOf(i.table).bytes, ItemCount: countOf(i.table).count, IndexArn: `${arn}/index/${i.name}`,
     }));
   }
   if (gsis.length > 0) {
@@ -273,7 +282,7 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
       const g: Record<string, unknown> = {
         IndexName: i.name, KeySchema: keySchemaWire(i.hash, i.range), Projection: projectionWire(i.projection),
         IndexStatus: i.status, ProvisionedThroughput: throughputWire(i.provisioned),
-        IndexSizeBytes: 0, ItemCount: 0, IndexArn: `${arn}/index/${i.name}`,
+        IndexSizeBytes: countOf(i.table).bytes, ItemCount: countOf(i.table).count, IndexArn: `${arn}/index/${i.name}`,
       };
       if (i.status === 'CREATING') g.Backfilling = true;
       return g;
@@ -429,7 +438,9 @@ export const describeTableOp: Handler = async (ctx, body) => {
   const name = p.tableName()!;
   p.done();
   const view = requireTable(ctx, name, `Requested resource not found: Table: ${name} not found`);
-  return { Table: describeTable(ctx, view) };
+  const tables = [view.schema, ...(view.meta?.indexes ?? []).map((i) => ctx.engine.catalog.table(i.table))].filter((t) => t !== undefined);
+  const stats = new Map(await Promise.all(tables.map(async (t) => [t.id, await readStats(ctx, t.id)] as const)));
+  return { Table: describeTable(ctx, view, 'ACTIVE', stats) };
 };
 
 /** The tables the Dynamo API shows, sorted by name. */
