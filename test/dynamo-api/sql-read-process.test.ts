@@ -117,6 +117,7 @@ describe('Dynamo tables through SQL (real node, node-postgres)', () => {
       `DROP TABLE "Orders-2024"`,
       `ALTER TABLE "Orders-2024" ADD COLUMN x int`,
       `CREATE INDEX ON "Orders-2024" (seq)`,
+      `COPY "Orders-2024" FROM STDIN`,
     ]) {
       const e = await sql.query(stmt).then(() => undefined, (err: { code: string; message: string }) => err);
       expect(e?.code, stmt).toBe('0A000');
