@@ -11,6 +11,7 @@ import {
   limitExceeded,
   resourceInUse,
   resourceNotFound,
+  serialization,
   tableAlreadyExists,
   tableNotFound,
   validation,
@@ -37,6 +38,9 @@ import {
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params, TABLE_NAME_BYTES_MAX, TABLE_NAME_BYTES_MIN } from './params.js';
 import { readStats, type TableStats } from './stats.js';
 import { indexEntry } from './write.js';
+
+/** DynamoDB's tag keys: 1 to 128 characters. */
+const TAG_KEY_LENGTH_MAX = 128;
 
 export const GSI_PER_TABLE_MAX = 20;
 export const LSI_PER_TABLE_MAX = 5;
@@ -321,7 +325,7 @@ function parseTags(p: Params, list: readonly unknown[] | undefined): { Key: stri
   if (list === undefined) return [];
   const tags = list.map((e, i) => {
     const m = p.member('Tags', i, e);
-    const key = m.str('Key', { required: true, min: 1, max: 128 });
+    const key = m.str('Key', { required: true, min: 1, max: TAG_KEY_LENGTH_MAX });
     const value = m.str('Value', { required: true, min: 0, max: 256 });
     return { Key: key!, Value: value! };
   });
@@ -721,11 +725,14 @@ export const untagResource: Handler = async (ctx, body) => {
   const p = Params.of(body);
   const arn = p.str('ResourceArn', { required: true, min: 1, max: 1283 })!;
   const keysRaw = p.list('TagKeys', { required: true });
-  p.done();
   const keys = (keysRaw ?? []).map((k) => {
-    if (typeof k !== 'string') throw validation('TagKeys must be strings');
+    if (typeof k !== 'string') throw serialization(`${typeof k === 'number' ? 'NUMBER_VALUE' : 'VALUE'} cannot be converted to String`);
     return k;
   });
+  if (keys.some((k) => k.length < 1 || k.length > TAG_KEY_LENGTH_MAX)) {
+    p.constraint('TagKeys', keys, `Member must satisfy constraint: [Member must have length less than or equal to ${TAG_KEY_LENGTH_MAX}, Member must have length greater than or equal to 1]`);
+  }
+  p.done();
   return serial(ctx, async () => {
     const { name, meta } = tableOfArn(ctx, arn);
     await setMeta(ctx, name, { ...meta, tags: meta.tags.filter((t) => !keys.includes(t.Key)) });
