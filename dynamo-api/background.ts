@@ -5,14 +5,13 @@
 //     renewed the TTL meanwhile wins);
 //   - transactions: log records older than TXLOG_RECOVER_AFTER_MS belong to a commit that
 //     did not finish (its front end died); their mutations are applied again;
-//   - index intents older than INTENT_RECOVER_AFTER_MS: GSI entries a front end did not
-//     apply (it died); applied again (intents.ts);
 //   - DescribeTable's item counts and sizes (stats.ts), within its own budget.
-// `recoverAtStart` does the last two for every record, before the process serves.
+// `recoverAtStart`, before the process serves: every transaction-log record and index intent
+// of its shards' ranges, and the index intents its own front end left on other shards.
 // Every pass is bounded (TTL_DELETES_PER_PASS per table) and `stop()` waits for the current one.
 import { shardStartKey } from '../engine/engine.js';
 import { nowSec, type DynamoContext } from './context.js';
-import { INTENT_RECOVER_AFTER_MS, recoverIndexIntents } from './intents.js';
+import { recoverIndexIntents } from './intents.js';
 import { runWrite } from './items.js';
 import { keyOf, rowToItem, tableView } from './meta.js';
 import { filterArgs, PROC, type FilterArgs } from './procs.js';
@@ -71,16 +70,21 @@ export async function sweepExpired(ctx: DynamoContext, range: { from: string; to
 }
 
 /**
- * Finishes, in these shards' ranges, every transaction and index intent a crash interrupted:
- * run at start-up before serving, so GSIs and tables agree from the first request.
+ * Finishes what a crash interrupted, before serving: in these shards' ranges every index intent
+ * and transaction-log record; in the other shards' ranges the index intents this process's front
+ * end wrote (it died, they did not). GSIs and tables then agree from the first request.
  */
 export async function recoverAtStart(ctx: DynamoContext, shards: readonly number[]): Promise<{ transactions: number; intents: number }> {
   let transactions = 0;
   let intents = 0;
-  for (const shard of shards) {
+  for (let shard = 0; shard < ctx.engine.shardCount; shard++) {
     const range = rangeOf(ctx, shard);
-    intents += await recoverIndexIntents(ctx.engine, range, 0, ctx.clock.nowMs());
-    transactions += await recoverTransactions(ctx, range, 0);
+    if (shards.includes(shard)) {
+      intents += await recoverIndexIntents(ctx.engine, range);
+      transactions += await recoverTransactions(ctx, range, 0);
+    } else {
+      intents += await recoverIndexIntents(ctx.engine, range, ctx.engine.writerId);
+    }
   }
   return { transactions, intents };
 }
@@ -98,7 +102,6 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
       const range = rangeOf(ctx, shard);
       try {
         await recoverTransactions(ctx, range, TXLOG_RECOVER_AFTER_MS);
-        await recoverIndexIntents(ctx.engine, range, INTENT_RECOVER_AFTER_MS, ctx.clock.nowMs());
         await sweepExpired(ctx, range);
       } catch (e) {
         ctx.log('warn', 'dynamo background pass failed', { shard, error: (e as Error).message });

@@ -1,18 +1,21 @@
 // Index intents: what makes a GSI follow its table across a crash.
 //
-// A write step (procs.ts `dynamo.write`) runs on the item's shard; the item's GSI entries live
-// on other shards and are applied by the front end afterwards. A crash in between (of the front
-// end's process or of the whole node) would leave the index without the change. So when a step
-// has GSI mutations, it also writes an *intent* - the GSI mutations themselves - into the
-// `dynamo:indexlog` table, in the same commit-log record as the item: after any crash, either
-// neither exists or both do. The front end applies the GSI mutations, then deletes the intent.
-// Intents left behind are applied again:
-//   - at start-up, by every shard process for its own shard, before it serves or reports ready
-//     (`recoverIndexIntents` with olderThanMs 0);
-//   - by the background task, for intents older than INTENT_RECOVER_AFTER_MS (a front end in
-//     another process died, this shard did not).
+// A write step (procs.ts `dynamo.write`, and `dynamo.txCommit` of a one-item transaction) runs on
+// the item's shard; the item's GSI entries live on other shards and are applied by the front end
+// afterwards. A crash in between (of the front end's process or of the whole node) would leave
+// the index without the change. So when a step has GSI mutations, it also writes an *intent* -
+// the GSI mutations themselves, and the front end's writer id - into the `dynamo:indexlog`
+// table, in the same commit-log record as the item: after any crash, either neither exists or
+// both do. The front end applies the GSI mutations, then deletes the intent. Intents left behind
+// are applied again when a shard process starts, before it serves or reports ready
+// (`recoverAtStart` in background.ts):
+//   - every intent in its own shard's range: the node (or this shard) crashed;
+//   - the intents in every other shard's range that its own front end wrote: this process died
+//     while other shards lived on (the supervisor restarts it).
+// Nothing scans the intent table while the node runs, so its deleted rows cost nothing but
+// compaction (gc_grace_seconds INTENT_GC_GRACE_SECONDS lets compaction purge them soon).
 // GSI mutations carry the item's timestamp, so applying them late or twice never undoes a newer
-// write: re-applying is always safe, also while the front end is still applying them itself.
+// write: re-applying is always safe, also while a front end is still applying them itself.
 //
 // Placement: an intent must live on the item's shard, and a step does not know the shard count.
 // Its partition key is therefore the item's token followed by the encoded tuple ('i'): the token
@@ -22,11 +25,11 @@
 import type { Catalog } from '../engine/catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { TOKEN_CHARS } from '../engine/keys.js';
-import type { Mutation, Timestamp, Value, WriterId } from '../engine/types.js';
+import type { Cell, Mutation, Timestamp, Value, WriterId } from '../engine/types.js';
 
 export const INDEX_LOG_TABLE = 'dynamo:indexlog';
-/** Intents older than this are finished by the background task (the front end died). */
-export const INTENT_RECOVER_AFTER_MS = 30_000;
+/** Deleted intents are purged by the first compaction after this (engine default: 10 days). */
+export const INTENT_GC_GRACE_SECONDS = 60;
 /** Intent rows read per page during recovery. */
 const RECOVERY_PAGE_ROWS = 100;
 /** Pages one recovery call reads at most (the next pass continues). */
@@ -52,7 +55,7 @@ export async function ensureIndexLog(engine: Engine): Promise<void> {
       columns: [{ name: 'bucket', type: 'text', notNull: true }, { name: 'id', type: 'text', notNull: true }],
       partitionKey: ['bucket'],
       clusteringKey: ['id'],
-      options: { dynamoSystem: true },
+      options: { dynamoSystem: true, gc_grace_seconds: INTENT_GC_GRACE_SECONDS },
     },
   });
 }
@@ -63,7 +66,7 @@ export async function ensureIndexLog(engine: Engine): Promise<void> {
  */
 export function intentFor(
   catalog: Catalog,
-  step: { readonly pkey: string; readonly ts: Timestamp; readonly w: WriterId; readonly nowMs: number },
+  step: { readonly pkey: string; readonly ts: Timestamp; readonly w: WriterId; readonly nowMs: number; readonly frontEnd?: WriterId },
   remote: readonly Mutation[],
 ): { mutation: Mutation; key: IntentKey } | undefined {
   const schema = catalog.table(INDEX_LOG_TABLE);
@@ -72,10 +75,9 @@ export function intentFor(
   const pkey = step.pkey.slice(0, TOKEN_CHARS) + codec.pkey(['i']).slice(TOKEN_CHARS);
   const ckey = codec.ckey([`${step.ts}/${step.w}`]);
   const { ts, w } = step;
-  const mutation: Mutation = {
-    table: schema.id, pkey, ckey,
-    row: { marker: { ts, w, v: true }, cells: { muts: { ts, w, v: remote as unknown as Value }, at: { ts, w, v: step.nowMs } } },
-  };
+  const cells: Record<string, Cell> = { muts: { ts, w, v: remote as unknown as Value }, at: { ts, w, v: step.nowMs } };
+  if (step.frontEnd !== undefined) cells.fe = { ts, w, v: step.frontEnd };
+  const mutation: Mutation = { table: schema.id, pkey, ckey, row: { marker: { ts, w, v: true }, cells } };
   return { mutation, key: { table: schema.id, pkey, ckey, ts, w } };
 }
 
@@ -85,19 +87,18 @@ export function clearIntent(engine: Engine, key: IntentKey): Promise<void> {
 }
 
 /**
- * Applies the intents in [from, to) written before `nowMs - olderThanMs`, then deletes them.
- * Returns how many it finished. Bounded: RECOVERY_PAGES_MAX pages per call.
+ * Applies the intents in [from, to) - only those written by front end `frontEnd` when given -
+ * then deletes them. Returns how many it finished. Bounded: RECOVERY_PAGES_MAX pages per call.
  */
-export async function recoverIndexIntents(engine: Engine, range: { from?: string; to?: string }, olderThanMs: number, nowMs: number): Promise<number> {
+export async function recoverIndexIntents(engine: Engine, range: { from?: string; to?: string }, frontEnd?: WriterId): Promise<number> {
   const schema = engine.catalog.table(INDEX_LOG_TABLE);
   if (schema === undefined) return 0;
+  const filter = frontEnd === undefined ? undefined : { proc: 'engine.eq', args: { column: 'fe', value: frontEnd } };
   let n = 0;
   let from = range.from;
   for (let pages = 0; pages < RECOVERY_PAGES_MAX; pages++) {
-    const page = await engine.scanPage({ table: schema.id, from, to: range.to, limit: RECOVERY_PAGE_ROWS });
+    const page = await engine.scanPage({ table: schema.id, from, to: range.to, limit: RECOVERY_PAGE_ROWS, filter });
     for (const row of page.rows) {
-      const at = row.values.at;
-      if (typeof at === 'number' && at > nowMs - olderThanMs) continue;
       const muts = row.values.muts as unknown as Mutation[];
       if (Array.isArray(muts) && muts.length > 0) await engine.apply(muts);
       await engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: row.maxTs, w: engine.writerId } } }]);

@@ -40,7 +40,7 @@ import {
   RETURN_ON_CONDITION_FAILURE,
   RETURN_VALUES,
 } from './params.js';
-import { PROC, type WriteResult } from './procs.js';
+import { PROC, type WriteArgs, type WriteResult } from './procs.js';
 import { checkKeyAttribute, ITEM_SIZE_BYTES_MAX, itemSizeBytes, parseItem, typeOf, type Item } from './values.js';
 import { checkIndexKeys, type WriteOp } from './write.js';
 
@@ -66,7 +66,7 @@ export async function runWrite(ctx: DynamoContext, view: View, key: Item, op: Wr
   let result: WriteResult;
   try {
     if (view.meta?.indexes.some((i) => i.kind === 'global')) await ensureIndexLog(ctx.engine);
-    result = (await ctx.engine.rmw({ table: view.schema.id, pkey, ckey, proc: PROC.write, args: { op, nowSec: nowSec(ctx) } })) as WriteResult;
+    result = (await ctx.engine.rmw({ table: view.schema.id, pkey, ckey, proc: PROC.write, args: { op, nowSec: nowSec(ctx), frontEnd: ctx.engine.writerId } satisfies WriteArgs })) as WriteResult;
     if (result.ok && result.remote.length > 0) await ctx.engine.apply(result.remote);
     // The GSI entries are durable: the intent has served. Not awaited - if the deletion is
     // lost, recovery applies the entries once more, which changes nothing.

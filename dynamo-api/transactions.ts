@@ -46,7 +46,8 @@ import { applyProjection, checkPutItem, updateOf, type Handler } from './items.j
 import { checkParameterStyle } from './legacy.js';
 import { encodeKey, keyOf, type View } from './meta.js';
 import { Params, RETURN_CONSUMED_CAPACITY, RETURN_ITEM_COLLECTION_METRICS, RETURN_ON_CONDITION_FAILURE } from './params.js';
-import { PROC, type PrepareResult, type ReadResult, type TokenState } from './procs.js';
+import { clearIntent, ensureIndexLog, type IntentKey } from './intents.js';
+import { PROC, type CommitArgs, type PrepareResult, type ReadResult, type TokenState } from './procs.js';
 import { parseItem, type Item } from './values.js';
 import type { WriteOp } from './write.js';
 
@@ -63,7 +64,8 @@ export async function ensureSystemTable(ctx: DynamoContext, name: string): Promi
   await ctx.engine.ddl({
     kind: 'create',
     ifNotExists: true,
-    table: { name, columns: [{ name: 'id', type: 'text', notNull: true }], partitionKey: ['id'], clusteringKey: [], options: { dynamoSystem: true } },
+    // Deleted and expired rows need no 10-day grace: compaction may purge them after a minute.
+    table: { name, columns: [{ name: 'id', type: 'text', notNull: true }], partitionKey: ['id'], clusteringKey: [], options: { dynamoSystem: true, gc_grace_seconds: 60 } },
   });
   return ctx.engine.catalog.require(name).id;
 }
@@ -149,9 +151,9 @@ async function release(ctx: DynamoContext, items: readonly TxItem[], txId: strin
 async function commit(ctx: DynamoContext, txId: string, items: readonly TxItem[], prepared: readonly Extract<PrepareResult, { ok: true }>[]): Promise<void> {
   const all: Mutation[] = prepared.flatMap((r) => [...r.local, ...r.remote]);
   let logKey: { table: number; pkey: string } | undefined;
-  // One item without GSI entries is one atomic step; anything else needs the log to be
-  // all-or-nothing across a crash (several items, or GSI entries on other shards).
-  if (items.length > 1 || prepared.some((r) => r.remote.length > 0)) {
+  // One item is one atomic step (its GSI entries ride along as an index intent); several
+  // items need the log to be all-or-nothing across a crash.
+  if (items.length > 1) {
     const table = await ensureSystemTable(ctx, TXLOG_TABLE);
     const pkey = ctx.engine.catalog.codec(table).pkey([txId]);
     const ts = ctx.engine.now();
@@ -162,11 +164,16 @@ async function commit(ctx: DynamoContext, txId: string, items: readonly TxItem[]
     }]);
     logKey = { table, pkey };
   }
-  await Promise.all(items.map((it, i) => ctx.engine.rmw({
-    table: it.view.schema.id, pkey: it.pkey, ckey: it.ckey, proc: PROC.txCommit, args: { txId, mutations: prepared[i].local },
-  })));
   const remote = prepared.flatMap((r) => r.remote);
+  if (logKey === undefined && remote.length > 0) await ensureIndexLog(ctx.engine);
+  const intents = await Promise.all(items.map((it, i) => ctx.engine.rmw({
+    table: it.view.schema.id, pkey: it.pkey, ckey: it.ckey, proc: PROC.txCommit,
+    args: { txId, mutations: prepared[i].local, ...(logKey === undefined ? { remote: prepared[i].remote, frontEnd: ctx.engine.writerId } : {}) } satisfies CommitArgs,
+  }) as Promise<IntentKey | null>));
   if (remote.length > 0) await ctx.engine.apply(remote);
+  for (const key of intents) {
+    if (key !== null) clearIntent(ctx.engine, key).catch((e: Error) => ctx.log('warn', 'could not delete an index intent', { error: e.message }));
+  }
   if (logKey) await ctx.engine.apply([{ table: logKey.table, pkey: logKey.pkey, ckey: '', row: { del: { ts: ctx.engine.now(), w: ctx.engine.writerId } } }]);
 }
 
