@@ -5,13 +5,15 @@
 //     renewed the TTL meanwhile wins);
 //   - transactions: log records older than TXLOG_RECOVER_AFTER_MS belong to a commit that
 //     did not finish (its front end died); their mutations are applied again;
+//   - once every INTENT_SWEEP_INTERVAL_MS, index intents that old (a GSI write that failed
+//     without a crash; intents.ts);
 //   - DescribeTable's item counts and sizes (stats.ts), within its own budget.
 // `recoverAtStart`, before the process serves: every transaction-log record and index intent
 // of its shards' ranges, and the index intents its own front end left on other shards.
 // Every pass is bounded (TTL_DELETES_PER_PASS per table) and `stop()` waits for the current one.
 import { shardStartKey } from '../engine/engine.js';
 import { nowSec, type DynamoContext } from './context.js';
-import { recoverIndexIntents } from './intents.js';
+import { INTENT_SWEEP_INTERVAL_MS, recoverIndexIntents } from './intents.js';
 import { runWrite } from './items.js';
 import { keyOf, rowToItem, tableView } from './meta.js';
 import { filterArgs, PROC, type FilterArgs } from './procs.js';
@@ -83,7 +85,7 @@ export async function recoverAtStart(ctx: DynamoContext, shards: readonly number
       intents += await recoverIndexIntents(ctx.engine, range);
       transactions += await recoverTransactions(ctx, range, 0);
     } else {
-      intents += await recoverIndexIntents(ctx.engine, range, ctx.engine.writerId);
+      intents += await recoverIndexIntents(ctx.engine, range, { frontEnd: ctx.engine.writerId });
     }
   }
   return { transactions, intents };
@@ -95,6 +97,7 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const stats = new StatsCounter(ctx, opts.shards.map((shard) => ({ shard, ...rangeOf(ctx, shard) })));
+  let intentsSweptMs = ctx.clock.nowMs();
 
   const pass = async (): Promise<void> => {
     for (const shard of opts.shards) {
@@ -105,6 +108,18 @@ export function startBackground(ctx: DynamoContext, opts: BackgroundOptions): Ba
         await sweepExpired(ctx, range);
       } catch (e) {
         ctx.log('warn', 'dynamo background pass failed', { shard, error: (e as Error).message });
+      }
+    }
+    const nowMs = ctx.clock.nowMs();
+    if (nowMs - intentsSweptMs >= INTENT_SWEEP_INTERVAL_MS) {
+      intentsSweptMs = nowMs;
+      for (const shard of opts.shards) {
+        if (stopped) return;
+        try {
+          await recoverIndexIntents(ctx.engine, rangeOf(ctx, shard), { writtenByMs: nowMs - INTENT_SWEEP_INTERVAL_MS });
+        } catch (e) {
+          ctx.log('warn', 'dynamo index intent sweep failed', { shard, error: (e as Error).message });
+        }
       }
     }
     if (stopped) return;

@@ -12,8 +12,11 @@
 //   - every intent in its own shard's range: the node (or this shard) crashed;
 //   - the intents in every other shard's range that its own front end wrote: this process died
 //     while other shards lived on (the supervisor restarts it).
-// Nothing scans the intent table while the node runs, so its deleted rows cost nothing but
-// compaction (gc_grace_seconds INTENT_GC_GRACE_SECONDS lets compaction purge them soon).
+// A GSI write can also fail without a crash (the index's shard unreachable for longer than the
+// RPC retries): the background task re-applies its shards' intents older than
+// INTENT_SWEEP_INTERVAL_MS, once per that interval. That is the only scan of the intent table
+// while the node runs; gc_grace_seconds INTENT_GC_GRACE_SECONDS lets compaction purge deleted
+// intents soon, so the scan stays short.
 // GSI mutations carry the item's timestamp, so applying them late or twice never undoes a newer
 // write: re-applying is always safe, also while a front end is still applying them itself.
 //
@@ -30,6 +33,8 @@ import type { Cell, Mutation, Timestamp, Value, WriterId } from '../engine/types
 export const INDEX_LOG_TABLE = 'dynamo:indexlog';
 /** Deleted intents are purged by the first compaction after this (engine default: 10 days). */
 export const INTENT_GC_GRACE_SECONDS = 60;
+/** How often, and from what age, the background re-applies intents its front ends left. */
+export const INTENT_SWEEP_INTERVAL_MS = 60_000;
 /** Intent rows read per page during recovery. */
 const RECOVERY_PAGE_ROWS = 100;
 /** Pages one recovery call reads at most (the next pass continues). */
@@ -86,19 +91,29 @@ export function clearIntent(engine: Engine, key: IntentKey): Promise<void> {
   return engine.apply([{ table: key.table, pkey: key.pkey, ckey: key.ckey, row: { del: { ts: key.ts, w: key.w } } }]);
 }
 
+/** Which intents a recovery applies. */
+export interface IntentSelection {
+  /** Only those this front end wrote. */
+  readonly frontEnd?: WriterId;
+  /** Only those written at or before this wall-clock time. */
+  readonly writtenByMs?: number;
+}
+
 /**
- * Applies the intents in [from, to) - only those written by front end `frontEnd` when given -
- * then deletes them. Returns how many it finished. Bounded: RECOVERY_PAGES_MAX pages per call.
+ * Applies the selected intents in [from, to), then deletes them. Returns how many it finished.
+ * Bounded: RECOVERY_PAGES_MAX pages per call.
  */
-export async function recoverIndexIntents(engine: Engine, range: { from?: string; to?: string }, frontEnd?: WriterId): Promise<number> {
+export async function recoverIndexIntents(engine: Engine, range: { from?: string; to?: string }, select: IntentSelection = {}): Promise<number> {
   const schema = engine.catalog.table(INDEX_LOG_TABLE);
   if (schema === undefined) return 0;
-  const filter = frontEnd === undefined ? undefined : { proc: 'engine.eq', args: { column: 'fe', value: frontEnd } };
+  const filter = select.frontEnd === undefined ? undefined : { proc: 'engine.eq', args: { column: 'fe', value: select.frontEnd } };
   let n = 0;
   let from = range.from;
   for (let pages = 0; pages < RECOVERY_PAGES_MAX; pages++) {
     const page = await engine.scanPage({ table: schema.id, from, to: range.to, limit: RECOVERY_PAGE_ROWS, filter });
     for (const row of page.rows) {
+      const at = row.values.at;
+      if (select.writtenByMs !== undefined && typeof at === 'number' && at > select.writtenByMs) continue;
       const muts = row.values.muts as unknown as Mutation[];
       if (Array.isArray(muts) && muts.length > 0) await engine.apply(muts);
       await engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: row.maxTs, w: engine.writerId } } }]);
