@@ -576,7 +576,7 @@ export const updateTable: Handler = async (ctx, body) => {
         if ((next.billingMode) === 'PROVISIONED' && s.provisioned === undefined) {
           throw invalidParameter(`ProvisionedThroughput must be specified for index: ${s.name}`);
         }
-        created = newIndexMeta(name, attributes, s, 'global', 'CREATING');
+        created = { ...newIndexMeta(name, attributes, s, 'global', 'CREATING'), backfillBy: ctx.engine.writerId };
         indexes.push(created);
       } else if (u.delete) {
         const idx = indexes.find((i) => i.name === u.delete && i.kind === 'global');
@@ -601,14 +601,35 @@ export const updateTable: Handler = async (ctx, body) => {
     if (created) await createIndexTable(ctx, name, next, created);
     await setMeta(ctx, name, next);
     if (dropped) await ctx.engine.ddl({ kind: 'drop', name: dropped.table, ifExists: true });
-    if (created) {
-      const job = backfill(ctx, name, created.name).catch((e: Error) => ctx.log('error', 'GSI backfill failed', { table: name, index: created!.name, error: e.message }));
-      ctx.background.add(job);
-      void job.finally(() => ctx.background.delete(job));
-    }
+    if (created) startBackfill(ctx, name, created.name);
     return { TableDescription: describeTable(ctx, requireTable(ctx, name)) };
   });
 };
+
+function startBackfill(ctx: DynamoContext, table: string, index: string): void {
+  const job = backfill(ctx, table, index).catch((e: Error) => ctx.log('error', 'GSI backfill failed', { table, index, error: e.message }));
+  ctx.background.add(job);
+  void job.finally(() => ctx.background.delete(job));
+}
+
+/**
+ * Restarts the backfills this front end was running when its process died (indexes still
+ * CREATING with `backfillBy` = its writer id); returns how many. A backfill is idempotent -
+ * entries carry their data's timestamps - so starting over is safe.
+ */
+export function resumeBackfills(ctx: DynamoContext): number {
+  let n = 0;
+  for (const schema of ctx.engine.catalog.tables()) {
+    const meta = dynamoMeta(schema);
+    for (const index of meta?.indexes ?? []) {
+      if (index.status !== 'CREATING' || index.backfillBy !== ctx.engine.writerId) continue;
+      ctx.log('info', 'resuming an interrupted GSI backfill', { table: schema.name, index: index.name });
+      startBackfill(ctx, schema.name, index.name);
+      n++;
+    }
+  }
+  return n;
+}
 
 /**
  * Writes the entries of a new GSI for every item already in the table, then marks it ACTIVE.
@@ -645,7 +666,11 @@ async function backfill(ctx: DynamoContext, tableName: string, indexName: string
     const current = ctx.engine.catalog.table(tableName);
     const m = current && dynamoMeta(current);
     if (!m || !m.indexes.some((i) => i.name === indexName)) return;
-    await setMeta(ctx, tableName, { ...m, indexes: m.indexes.map((i) => (i.name === indexName ? { ...i, status: 'ACTIVE' as const } : i)) });
+    const active = (i: IndexMeta): IndexMeta => {
+      const { backfillBy: _done, ...rest } = i;
+      return { ...rest, status: 'ACTIVE' };
+    };
+    await setMeta(ctx, tableName, { ...m, indexes: m.indexes.map((i) => (i.name === indexName ? active(i) : i)) });
   });
 }
 

@@ -19,6 +19,7 @@ import {
   describeTableOp,
   describeTimeToLive,
   listTables,
+  resumeBackfills,
   listTagsOfResource,
   settle,
   tagResource,
@@ -87,9 +88,10 @@ export interface DynamoServer {
   readonly background: Background | undefined;
   /**
    * Finishes what a crash interrupted (index intents, transaction-log records) in the ranges
-   * of the background shards, or of every shard without background; call before listen.
+   * of the background shards, or of every shard without background, and restarts the GSI
+   * backfills this front end was running (in the background); call before listen.
    */
-  recover(): Promise<{ transactions: number; intents: number }>;
+  recover(): Promise<{ transactions: number; intents: number; backfills: number }>;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops background work, waits for backfills, closes the listener. */
@@ -187,7 +189,10 @@ export function createDynamoServer(opts: DynamoServerOptions): DynamoServer {
     app,
     context,
     background,
-    recover: () => recoverAtStart(context, opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i)),
+    async recover() {
+      const finished = await recoverAtStart(context, opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i));
+      return { ...finished, backfills: resumeBackfills(context) };
+    },
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
       const addr = app.server.address();

@@ -131,7 +131,7 @@ describe('GSIs after kill -9', () => {
     // Three rounds: kill one shard process (a front end and a shard) mid-load, alternating.
     for (let round = 0; round < 3; round++) {
       const before = acked;
-      while (acked < before + 600) await new Promise((res) => setTimeout(res, 10));
+      while (acked < before + 400) await new Promise((res) => setTimeout(res, 10));
       // The shard processes are the supervisor's children.
       const children = execFileSync('ps', ['--ppid', String(node.child.pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map((x) => Number(x.trim())).filter((x) => x > 0).sort((a, b) => a - b);
       expect(children).toHaveLength(2);

@@ -66,7 +66,7 @@ describe('GSI intents', () => {
     expect(await owners('ann')).toEqual(['seed']);
     expect(await intents()).toBe(13);
 
-    expect(await t.server.recover()).toEqual({ intents: 13, transactions: 0 });
+    expect(await t.server.recover()).toEqual({ intents: 13, transactions: 0, backfills: 0 });
     expect(await owners('bob')).toEqual([...ids, 'seed'].sort());
     expect(await owners('ann')).toEqual([]);
     expect(await intents()).toBe(0);
