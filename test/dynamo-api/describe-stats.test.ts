@@ -4,6 +4,7 @@
 // (polled with a bound: the background runs on its own schedule).
 import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATS_SWEEP_GAP_MS_MIN } from '../../dynamo-api/stats.js';
 import { tempDir, TesseraProcess } from '../helpers/tessera.js';
 import { ensureBuilt, makeClient, startDynamo, type TestDynamo } from './helpers.js';
 
@@ -41,7 +42,11 @@ function counts(d: Awaited<ReturnType<DynamoDBClient['send']>> & { Table?: Recor
 
 describe('DescribeTable ItemCount and sizes (in process)', () => {
   let t: TestDynamo;
-  beforeEach(async () => { t = await startDynamo({ shards: 3, background: true }); });
+  let nowMs = Date.now();
+  beforeEach(async () => {
+    nowMs = Date.now();
+    t = await startDynamo({ shards: 3, background: true, clock: { nowMs: () => nowMs } });
+  });
   afterEach(async () => t.close());
 
   it('0 before the first count, then the items, their bytes and the index entries', async () => {
@@ -67,12 +72,14 @@ describe('DescribeTable ItemCount and sizes (in process)', () => {
     await t.server.background!.runOnce();
     for (let i = 0; i < 10; i++) await t.client.send(new DeleteItemCommand({ TableName: 'tasks', Key: { pk: { S: `p${i % 4}` }, id: { S: `t${i}` } } }));
     // The next sweep of a table starts no sooner than STATS_SWEEP_GAP_MS_MIN after the last.
-    await new Promise((r) => setTimeout(r, 5_100));
+    await t.server.background!.runOnce();
+    expect(counts(await t.client.send(new DescribeTableCommand({ TableName: 'tasks' }))).items).toBe(30);
+    nowMs += STATS_SWEEP_GAP_MS_MIN;
     await t.server.background!.runOnce();
     const c = counts(await t.client.send(new DescribeTableCommand({ TableName: 'tasks' })));
     expect(c.items).toBe(20);
     expect(c.gsiItems).toBe(6); // t12, t15, ..., t27
-  }, 20_000);
+  });
 });
 
 describe('DescribeTable ItemCount on a real node', () => {
