@@ -1,5 +1,6 @@
 // Issue #4, "Auth": `tessera start --auth FILE` verifies SigV4 signatures on the Dynamo port
 // of every shard process; without it any credentials pass. Real server, real AWS SDK.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -74,6 +75,52 @@ describe('tessera start --auth', () => {
     expect(r.status).toBe(400);
     expect(((await r.json()) as { __type: string }).__type).toMatch(/#MissingAuthenticationTokenException$/);
   });
+});
+
+/** boto3 (a second SDK, its own SigV4 signer) against the node: each key's outcome, as JSON. */
+const BOTO3_SCRIPT = `
+import json, sys, boto3, botocore.config, botocore.exceptions
+out = []
+for key, secret in [('AKIDGOOD', 'good-secret'), ('AKIDNOBODY', 'good-secret'), ('AKIDGOOD', 'wrong-secret')]:
+    c = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='eu-west-1', aws_access_key_id=key,
+                     aws_secret_access_key=secret, config=botocore.config.Config(retries={'total_max_attempts': 1}))
+    try:
+        c.list_tables()
+        out.append('ok')
+    except botocore.exceptions.ClientError as e:
+        out.append(e.response['Error']['Code'])
+print(json.dumps(out))
+`;
+
+function pythonWithBoto3(): string | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    if (spawnSync(python, ['-c', 'import boto3'], { encoding: 'utf8' }).status === 0) return python;
+  }
+  return undefined;
+}
+
+describe.skipIf(pythonWithBoto3() === undefined)('tessera start --auth with boto3', () => {
+  it('accepts a configured key and refuses unknown keys and wrong secrets', async () => {
+    ensureBuilt();
+    const dir = tempDir();
+    const keys = path.join(dir, 'keys.json');
+    fs.writeFileSync(keys, JSON.stringify({ AKIDGOOD: 'good-secret' }));
+    const node = await TesseraProcess.start({ dataDir: tempDir(), shards: 1, extraArgs: ['--auth', keys] });
+    try {
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(pythonWithBoto3()!, ['-c', BOTO3_SCRIPT, node.dynamoEndpoint], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+        child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(['ok', 'UnrecognizedClientException', 'InvalidSignatureException']);
+    } finally {
+      await node.kill9();
+    }
+  }, 120_000);
 });
 
 describe('tessera start without --auth', () => {
