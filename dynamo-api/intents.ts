@@ -25,9 +25,10 @@
 // decides the shard (engine/keys.ts `shardOf`), so the intent shares the item's shard and token
 // range (and would move with it). The clustering key is the step's timestamp and writer id,
 // unique per shard.
-import type { Catalog } from '../engine/catalog.js';
+import { SchemaError, type Catalog } from '../engine/catalog.js';
 import type { Engine } from '../engine/engine.js';
 import { TOKEN_CHARS } from '../engine/keys.js';
+import { RemoteError } from '../engine/rpc.js';
 import type { Cell, Mutation, Timestamp, Value, WriterId } from '../engine/types.js';
 
 export const INDEX_LOG_TABLE = 'dynamo:indexlog';
@@ -91,6 +92,23 @@ export function clearIntent(engine: Engine, key: IntentKey): Promise<void> {
   return engine.apply([{ table: key.table, pkey: key.pkey, ckey: key.ckey, row: { del: { ts: key.ts, w: key.w } } }]);
 }
 
+/**
+ * Applies logged mutations, leaving out those of tables dropped since (a GSI deleted, a table
+ * deleted): they have nothing left to repair, and recovery must not fail on them.
+ */
+export async function applyToExistingTables(engine: Engine, logged: unknown): Promise<void> {
+  if (!Array.isArray(logged)) return;
+  const live = (logged as Mutation[]).filter((m) => engine.catalog.tableById(m.table) !== undefined);
+  if (live.length === 0) return;
+  try {
+    await engine.apply(live);
+  } catch (e) {
+    // Dropped between the check and the apply: the same as above.
+    if (e instanceof SchemaError || (e instanceof RemoteError && e.remoteName === 'SchemaError')) return;
+    throw e;
+  }
+}
+
 /** Which intents a recovery applies. */
 export interface IntentSelection {
   /** Only those this front end wrote. */
@@ -114,8 +132,7 @@ export async function recoverIndexIntents(engine: Engine, range: { from?: string
     for (const row of page.rows) {
       const at = row.values.at;
       if (select.writtenByMs !== undefined && typeof at === 'number' && at > select.writtenByMs) continue;
-      const muts = row.values.muts as unknown as Mutation[];
-      if (Array.isArray(muts) && muts.length > 0) await engine.apply(muts);
+      await applyToExistingTables(engine, row.values.muts);
       await engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: row.maxTs, w: engine.writerId } } }]);
       n++;
     }

@@ -46,7 +46,7 @@ import { applyProjection, checkPutItem, updateOf, type Handler } from './items.j
 import { checkParameterStyle } from './legacy.js';
 import { encodeKey, keyOf, type View } from './meta.js';
 import { Params, RETURN_CONSUMED_CAPACITY, RETURN_ITEM_COLLECTION_METRICS, RETURN_ON_CONDITION_FAILURE } from './params.js';
-import { clearIntent, ensureIndexLog, type IntentKey } from './intents.js';
+import { applyToExistingTables, clearIntent, ensureIndexLog, type IntentKey } from './intents.js';
 import { PROC, type CommitArgs, type PrepareResult, type ReadResult, type TokenState } from './procs.js';
 import { parseItem, type Item } from './values.js';
 import type { WriteOp } from './write.js';
@@ -318,8 +318,7 @@ export async function recoverTransactions(ctx: DynamoContext, range: { from?: st
     for (const row of page.rows) {
       const at = row.values.at;
       if (typeof at !== 'number' || at > ctx.clock.nowMs() - olderThanMs) continue;
-      const muts = row.values.muts as unknown as Mutation[];
-      if (Array.isArray(muts) && muts.length > 0) await ctx.engine.apply(muts);
+      await applyToExistingTables(ctx.engine, row.values.muts);
       await ctx.engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: ctx.engine.now(), w: ctx.engine.writerId } } }]);
       n++;
     }

@@ -2,7 +2,7 @@
 // end died after the item's step) is repaired from its intent, written in the item's own
 // commit-log record (dynamo-api/intents.ts). The front end's death is reproduced exactly: the
 // item's step runs on its shard through the engine, and its GSI mutations are never applied.
-import { CreateTableCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INDEX_LOG_TABLE } from '../../dynamo-api/intents.js';
 import { encodeKey, tableView, type View } from '../../dynamo-api/meta.js';
@@ -90,6 +90,14 @@ describe('GSI intents', () => {
     await t.server.background!.runOnce();
     expect(await owners('dee')).toEqual(['late']);
     expect(await intents()).toBe(0);
+  });
+
+  it('an intent whose index was deleted meanwhile is dropped, and recovery goes on', async () => {
+    await stepOnly({ kind: 'put', item: parseItem({ id: { S: 'gone' }, owner: { S: 'eve' } }), returnValues: 'NONE' }, { id: { S: 'gone' } });
+    await t.client.send(new UpdateTableCommand({ TableName: 'tasks', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'byOwner' } }] }));
+    expect(await t.server.recover()).toEqual({ intents: 1, transactions: 0, backfills: 0 });
+    expect(await intents()).toBe(0);
+    expect((await t.client.send(new GetItemCommand({ TableName: 'tasks', Key: { id: { S: 'gone' } } }))).Item?.owner).toEqual({ S: 'eve' });
   });
 
   it('a completed write leaves no intent behind', async () => {
