@@ -39,6 +39,8 @@ export { registerDynamoProcs };
 /** DynamoDB's request size limit (BatchWriteItem's 16 MB), compressed or not. */
 export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 const TARGET_PREFIX = 'DynamoDB_20120810.';
+/** Pause between attempts of a start-up recovery that could not reach a peer shard. */
+const RECOVERY_RETRY_MS = 1000;
 
 /** Every operation the server knows, by its X-Amz-Target name. */
 export const OPERATIONS: Readonly<Record<string, Handler>> = {
@@ -185,12 +187,36 @@ export function createDynamoServer(opts: DynamoServerOptions): DynamoServer {
   });
 
   const background = opts.background ? startBackground(context, opts.background) : undefined;
+  let closing = false;
   return {
     app,
     context,
     background,
     async recover() {
-      const finished = await recoverAtStart(context, opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i));
+      const shards = opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i);
+      let finished = { transactions: 0, intents: 0 };
+      try {
+        finished = await recoverAtStart(context, shards);
+      } catch (e) {
+        // A peer shard still unreachable (replaying a long commit log): serve, and finish the
+        // recovery in the background as soon as it can (recoveries are idempotent).
+        logger?.warn({ error: (e as Error).message }, 'could not finish interrupted DynamoDB writes at start-up; retrying in the background');
+        const job = (async () => {
+          for (let attempt = 1; !closing; attempt++) {
+            await new Promise((r) => setTimeout(r, RECOVERY_RETRY_MS));
+            if (closing) return;
+            try {
+              const done = await recoverAtStart(context, shards);
+              logger?.info({ ...done, attempt }, 'finished interrupted DynamoDB writes');
+              return;
+            } catch (err) {
+              logger?.warn({ error: (err as Error).message, attempt }, 'DynamoDB start-up recovery failed again; retrying');
+            }
+          }
+        })();
+        context.background.add(job);
+        void job.finally(() => context.background.delete(job));
+      }
       return { ...finished, backfills: resumeBackfills(context) };
     },
     async listen(port, host = '127.0.0.1') {
@@ -199,6 +225,7 @@ export function createDynamoServer(opts: DynamoServerOptions): DynamoServer {
       return typeof addr === 'object' && addr !== null ? addr.port : port;
     },
     async close() {
+      closing = true;
       await background?.stop();
       await settle(context);
       await app.close();
