@@ -1,5 +1,6 @@
 // `tessera start` flags (DESIGN.md §6), parsed and checked before anything touches disk.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,11 @@ export interface NodeConfig {
   shardMemoryBytes: number;
   /** How pg clients authenticate (like a pg_hba.conf method for every connection). */
   pgAuth: PgAuthFlag;
+  /**
+   * `--auth FILE`: access key id -> secret access key. When set, every DynamoDB request must
+   * carry a valid SigV4 signature by one of these keys; when absent, any credentials pass.
+   */
+  dynamoCredentials?: Record<string, string>;
 }
 
 export const PG_AUTH_METHODS = ['trust', 'password', 'md5', 'scram-sha-256'] as const;
@@ -42,6 +48,7 @@ const startOptions = {
   rf: { type: 'string', default: '1' },
   'memtable-mb': { type: 'string', default: '64' },
   'shard-memory-mb': { type: 'string', default: '512' },
+  auth: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -59,7 +66,43 @@ export const startUsage = `usage: tessera start [flags]
   --seeds HOSTS       cluster seed nodes (not supported yet: single node only)
   --rf N              replication factor (only 1 until replication lands)
   --memtable-mb N     per-shard memtable flush budget in MiB (default 64)
-  --shard-memory-mb N memory budget of each shard process in MiB (default 512)`;
+  --shard-memory-mb N memory budget of each shard process in MiB (default 512)
+  --auth FILE         verify SigV4 signatures on the DynamoDB port with the keys in FILE,
+                      a JSON object {"<access key id>": "<secret access key>", ...}
+                      (default: no verification, any credentials are accepted)`;
+
+/** Access key ids are word characters (AWS issues 16..128 of them); secrets any non-empty text. */
+const ACCESS_KEY_ID = /^\w{1,128}$/;
+export const AUTH_KEYS_MAX = 10_000;
+
+/** Reads and checks an --auth file: a JSON object of access key id -> secret access key. */
+export function readAuthFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--auth: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--auth: ${file} is not JSON; expected {"<access key id>": "<secret access key>", ...}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new UsageError(`--auth: ${file} must hold a JSON object {"<access key id>": "<secret access key>", ...}`);
+  }
+  const keys: Record<string, string> = {};
+  const entries = Object.entries(json);
+  if (entries.length === 0) throw new UsageError(`--auth: ${file} holds no keys; every request would be refused`);
+  if (entries.length > AUTH_KEYS_MAX) throw new UsageError(`--auth: ${file} holds more than ${AUTH_KEYS_MAX} keys`);
+  for (const [id, secret] of entries) {
+    if (!ACCESS_KEY_ID.test(id)) throw new UsageError(`--auth: ${file}: access key id ${JSON.stringify(id.slice(0, 40))} must be 1 to 128 letters, digits or underscores`);
+    if (typeof secret !== 'string' || secret === '') throw new UsageError(`--auth: ${file}: the secret of ${id} must be a non-empty string`);
+    keys[id] = secret;
+  }
+  return keys;
+}
 
 function int(flag: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -98,6 +141,7 @@ export function parseStartArgs(argv: string[]): NodeConfig | 'help' {
     shardMemoryBytes: int('shard-memory-mb', values['shard-memory-mb'], 128, 1 << 20) * 1024 * 1024,
     pgAuth,
   };
+  if (values.auth !== undefined) config.dynamoCredentials = readAuthFile(path.resolve(values.auth));
   if (config.memtableBudgetBytes * 4 > config.shardMemoryBytes) {
     throw new UsageError(`--memtable-mb must be at most a quarter of --shard-memory-mb (a shard holds an active and a flushing memtable besides its caches)`);
   }

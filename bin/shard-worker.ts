@@ -165,7 +165,10 @@ async function main(): Promise<void> {
     onCancelRequest: (route) => pgMetrics.cancelRequest(route),
   });
   await pg.listen(config.pgPort, config.listen);
-  dynamo = createDynamoServer({ engine, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  dynamo = createDynamoServer({ engine, credentials: config.dynamoCredentials, background: { shards: [index] }, logger: pino({ base: { role: 'dynamo', shard: index } }) });
+  // GSI entries and transactions a crash cut short, finished before this shard reports ready.
+  const finished = await dynamo.recover();
+  if (finished.intents + finished.transactions + finished.backfills > 0) log.warn(finished, 'finished interrupted DynamoDB index writes and transactions; resumed GSI backfills');
   await dynamo.listen(config.dynamoPort, config.listen);
 
   let stopping = false;

@@ -11,6 +11,7 @@ import {
   limitExceeded,
   resourceInUse,
   resourceNotFound,
+  serialization,
   tableAlreadyExists,
   tableNotFound,
   validation,
@@ -35,7 +36,11 @@ import {
   type View,
 } from './meta.js';
 import { NAME_PATTERN, NAME_PATTERN_TEXT, Params, TABLE_NAME_BYTES_MAX, TABLE_NAME_BYTES_MIN } from './params.js';
+import { readStats, type TableStats } from './stats.js';
 import { indexEntry } from './write.js';
+
+/** DynamoDB's tag keys: 1 to 128 characters. */
+const TAG_KEY_LENGTH_MAX = 128;
 
 export const GSI_PER_TABLE_MAX = 20;
 export const LSI_PER_TABLE_MAX = 5;
@@ -225,8 +230,16 @@ function throughputWire(t: { read: number; write: number } | undefined): Record<
   return { NumberOfDecreasesToday: 0, ReadCapacityUnits: t?.read ?? 0, WriteCapacityUnits: t?.write ?? 0 };
 }
 
-export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE'): Record<string, unknown> {
+/** Item counts and sizes by engine table id (DescribeTable reads them; other answers show 0). */
+export type StatsByTable = ReadonlyMap<number, TableStats>;
+
+export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE', stats: StatsByTable = new Map()): Record<string, unknown> {
   const arn = tableArn(ctx, view.tableName);
+  const countOf = (table: string): TableStats => {
+    const id = ctx.engine.catalog.table(table)?.id;
+    return (id === undefined ? undefined : stats.get(id)) ?? { count: 0, bytes: 0 };
+  };
+  const own = countOf(view.schema.name);
   const m = view.meta;
   if (m === undefined) {
     const defs = view.range ? [view.hash, view.range] : [view.hash];
@@ -238,8 +251,8 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
       CreationDateTime: 0,
       ProvisionedThroughput: throughputWire(undefined),
       BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-      TableSizeBytes: 0,
-      ItemCount: 0,
+      TableSizeBytes: own.bytes,
+      ItemCount: own.count,
       TableArn: arn,
       DeletionProtectionEnabled: false,
     };
@@ -251,8 +264,8 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
     TableStatus: status,
     CreationDateTime: m.createdMs / 1000,
     ProvisionedThroughput: throughputWire(m.provisioned),
-    TableSizeBytes: 0,
-    ItemCount: 0,
+    TableSizeBytes: own.bytes,
+    ItemCount: own.count,
     TableArn: arn,
     TableId: m.uuid,
     BillingModeSummary: m.billingMode === 'PAY_PER_REQUEST'
@@ -265,7 +278,7 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
   if (lsis.length > 0) {
     out.LocalSecondaryIndexes = lsis.map((i) => ({
       IndexName: i.name, KeySchema: keySchemaWire(i.hash, i.range), Projection: projectionWire(i.projection),
-      IndexSizeBytes: 0, ItemCount: 0, IndexArn: `${arn}/index/${i.name}`,
+      IndexSizeBytes: countOf(i.table).bytes, ItemCount: countOf(i.table).count, IndexArn: `${arn}/index/${i.name}`,
     }));
   }
   if (gsis.length > 0) {
@@ -273,7 +286,7 @@ export function describeTable(ctx: DynamoContext, view: View, status = 'ACTIVE')
       const g: Record<string, unknown> = {
         IndexName: i.name, KeySchema: keySchemaWire(i.hash, i.range), Projection: projectionWire(i.projection),
         IndexStatus: i.status, ProvisionedThroughput: throughputWire(i.provisioned),
-        IndexSizeBytes: 0, ItemCount: 0, IndexArn: `${arn}/index/${i.name}`,
+        IndexSizeBytes: countOf(i.table).bytes, ItemCount: countOf(i.table).count, IndexArn: `${arn}/index/${i.name}`,
       };
       if (i.status === 'CREATING') g.Backfilling = true;
       return g;
@@ -312,7 +325,7 @@ function parseTags(p: Params, list: readonly unknown[] | undefined): { Key: stri
   if (list === undefined) return [];
   const tags = list.map((e, i) => {
     const m = p.member('Tags', i, e);
-    const key = m.str('Key', { required: true, min: 1, max: 128 });
+    const key = m.str('Key', { required: true, min: 1, max: TAG_KEY_LENGTH_MAX });
     const value = m.str('Value', { required: true, min: 0, max: 256 });
     return { Key: key!, Value: value! };
   });
@@ -429,7 +442,9 @@ export const describeTableOp: Handler = async (ctx, body) => {
   const name = p.tableName()!;
   p.done();
   const view = requireTable(ctx, name, `Requested resource not found: Table: ${name} not found`);
-  return { Table: describeTable(ctx, view) };
+  const tables = [view.schema, ...(view.meta?.indexes ?? []).map((i) => ctx.engine.catalog.table(i.table))].filter((t) => t !== undefined);
+  const stats = new Map(await Promise.all(tables.map(async (t) => [t.id, await readStats(ctx, t.id)] as const)));
+  return { Table: describeTable(ctx, view, 'ACTIVE', stats) };
 };
 
 /** The tables the Dynamo API shows, sorted by name. */
@@ -561,7 +576,7 @@ export const updateTable: Handler = async (ctx, body) => {
         if ((next.billingMode) === 'PROVISIONED' && s.provisioned === undefined) {
           throw invalidParameter(`ProvisionedThroughput must be specified for index: ${s.name}`);
         }
-        created = newIndexMeta(name, attributes, s, 'global', 'CREATING');
+        created = { ...newIndexMeta(name, attributes, s, 'global', 'CREATING'), backfillBy: ctx.engine.writerId };
         indexes.push(created);
       } else if (u.delete) {
         const idx = indexes.find((i) => i.name === u.delete && i.kind === 'global');
@@ -586,14 +601,35 @@ export const updateTable: Handler = async (ctx, body) => {
     if (created) await createIndexTable(ctx, name, next, created);
     await setMeta(ctx, name, next);
     if (dropped) await ctx.engine.ddl({ kind: 'drop', name: dropped.table, ifExists: true });
-    if (created) {
-      const job = backfill(ctx, name, created.name).catch((e: Error) => ctx.log('error', 'GSI backfill failed', { table: name, index: created!.name, error: e.message }));
-      ctx.background.add(job);
-      void job.finally(() => ctx.background.delete(job));
-    }
+    if (created) startBackfill(ctx, name, created.name);
     return { TableDescription: describeTable(ctx, requireTable(ctx, name)) };
   });
 };
+
+function startBackfill(ctx: DynamoContext, table: string, index: string): void {
+  const job = backfill(ctx, table, index).catch((e: Error) => ctx.log('error', 'GSI backfill failed', { table, index, error: e.message }));
+  ctx.background.add(job);
+  void job.finally(() => ctx.background.delete(job));
+}
+
+/**
+ * Restarts the backfills this front end was running when its process died (indexes still
+ * CREATING with `backfillBy` = its writer id); returns how many. A backfill is idempotent -
+ * entries carry their data's timestamps - so starting over is safe.
+ */
+export function resumeBackfills(ctx: DynamoContext): number {
+  let n = 0;
+  for (const schema of ctx.engine.catalog.tables()) {
+    const meta = dynamoMeta(schema);
+    for (const index of meta?.indexes ?? []) {
+      if (index.status !== 'CREATING' || index.backfillBy !== ctx.engine.writerId) continue;
+      ctx.log('info', 'resuming an interrupted GSI backfill', { table: schema.name, index: index.name });
+      startBackfill(ctx, schema.name, index.name);
+      n++;
+    }
+  }
+  return n;
+}
 
 /**
  * Writes the entries of a new GSI for every item already in the table, then marks it ACTIVE.
@@ -630,7 +666,11 @@ async function backfill(ctx: DynamoContext, tableName: string, indexName: string
     const current = ctx.engine.catalog.table(tableName);
     const m = current && dynamoMeta(current);
     if (!m || !m.indexes.some((i) => i.name === indexName)) return;
-    await setMeta(ctx, tableName, { ...m, indexes: m.indexes.map((i) => (i.name === indexName ? { ...i, status: 'ACTIVE' as const } : i)) });
+    const active = (i: IndexMeta): IndexMeta => {
+      const { backfillBy: _done, ...rest } = i;
+      return { ...rest, status: 'ACTIVE' };
+    };
+    await setMeta(ctx, tableName, { ...m, indexes: m.indexes.map((i) => (i.name === indexName ? active(i) : i)) });
   });
 }
 
@@ -710,11 +750,14 @@ export const untagResource: Handler = async (ctx, body) => {
   const p = Params.of(body);
   const arn = p.str('ResourceArn', { required: true, min: 1, max: 1283 })!;
   const keysRaw = p.list('TagKeys', { required: true });
-  p.done();
   const keys = (keysRaw ?? []).map((k) => {
-    if (typeof k !== 'string') throw validation('TagKeys must be strings');
+    if (typeof k !== 'string') throw serialization(`${typeof k === 'number' ? 'NUMBER_VALUE' : 'VALUE'} cannot be converted to String`);
     return k;
   });
+  if (keys.some((k) => k.length < 1 || k.length > TAG_KEY_LENGTH_MAX)) {
+    p.constraint('TagKeys', keys, `Member must satisfy constraint: [Member must have length less than or equal to ${TAG_KEY_LENGTH_MAX}, Member must have length greater than or equal to 1]`);
+  }
+  p.done();
   return serial(ctx, async () => {
     const { name, meta } = tableOfArn(ctx, arn);
     await setMeta(ctx, name, { ...meta, tags: meta.tags.filter((t) => !keys.includes(t.Key)) });

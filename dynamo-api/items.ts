@@ -30,6 +30,7 @@ import {
   writeUnits,
   type DynamoContext,
 } from './context.js';
+import { clearIntent, ensureIndexLog } from './intents.js';
 import { attributeUpdatesToUpdate, checkParameterStyle } from './legacy.js';
 import { encodeKey, isExpired, keyOf, rowToItem, type View } from './meta.js';
 import {
@@ -39,7 +40,7 @@ import {
   RETURN_ON_CONDITION_FAILURE,
   RETURN_VALUES,
 } from './params.js';
-import { PROC, type WriteResult } from './procs.js';
+import { PROC, type WriteArgs, type WriteResult } from './procs.js';
 import { checkKeyAttribute, ITEM_SIZE_BYTES_MAX, itemSizeBytes, parseItem, typeOf, type Item } from './values.js';
 import { checkIndexKeys, type WriteOp } from './write.js';
 
@@ -64,8 +65,14 @@ export async function runWrite(ctx: DynamoContext, view: View, key: Item, op: Wr
   const { pkey, ckey } = encodeKey(view, key, ctx.engine.catalog);
   let result: WriteResult;
   try {
-    result = (await ctx.engine.rmw({ table: view.schema.id, pkey, ckey, proc: PROC.write, args: { op, nowSec: nowSec(ctx) } })) as WriteResult;
+    if (view.meta?.indexes.some((i) => i.kind === 'global')) await ensureIndexLog(ctx.engine);
+    result = (await ctx.engine.rmw({ table: view.schema.id, pkey, ckey, proc: PROC.write, args: { op, nowSec: nowSec(ctx), frontEnd: ctx.engine.writerId } satisfies WriteArgs })) as WriteResult;
     if (result.ok && result.remote.length > 0) await ctx.engine.apply(result.remote);
+    // The GSI entries are durable: the intent has served. Not awaited - if the deletion is
+    // lost, recovery applies the entries once more, which changes nothing.
+    if (result.ok && result.intent !== undefined) {
+      clearIntent(ctx.engine, result.intent).catch((e: Error) => ctx.log('warn', 'could not delete an index intent', { error: e.message }));
+    }
   } catch (e) {
     throw translateEngineError(e);
   }

@@ -37,6 +37,8 @@ export interface IndexMeta {
   readonly table: string;
   /** CREATING while a GSI added by UpdateTable is backfilled. */
   readonly status: 'CREATING' | 'ACTIVE';
+  /** While CREATING: writer id of the front end running the backfill (it resumes it after a restart). */
+  readonly backfillBy?: number;
   readonly provisioned?: { readonly read: number; readonly write: number };
 }
 

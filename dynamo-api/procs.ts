@@ -18,6 +18,7 @@ import type { ColumnType, LiveRow, Mutation, Value } from '../engine/types.js';
 import { DynamoError } from './errors.js';
 import type { Condition } from './expressions/ast.js';
 import { evaluateCondition } from './expressions/evaluate.js';
+import { intentFor, type IntentKey } from './intents.js';
 import { isExpired, rowToItem, tableView, type DynamoMeta, type View } from './meta.js';
 import type { Item } from './values.js';
 import { computeWrite, type WriteOp, type WriteOutcome } from './write.js';
@@ -107,9 +108,13 @@ export function heldLocks(): number {
 export interface WriteArgs {
   readonly op: WriteOp;
   readonly nowSec: number;
+  /** Writer id of the front end running the request: recorded in index intents (intents.ts). */
+  readonly frontEnd?: number;
 }
 
-export type WriteResult = Omit<Extract<WriteOutcome, { ok: true }>, 'local'> | Extract<WriteOutcome, { ok: false }>;
+export type WriteResult =
+  | (Omit<Extract<WriteOutcome, { ok: true }>, 'local'> & { readonly intent?: IntentKey })
+  | Extract<WriteOutcome, { ok: false }>;
 
 function conflict(): WriteResult {
   return { ok: false, code: 'TransactionConflict', message: 'Transaction is ongoing for the item' };
@@ -134,7 +139,11 @@ const dynamoWrite: RmwProc = (row, raw, ctx) => {
   const out = outcome(row, args, ctx);
   if (!out.ok) return { mutations: [], result: out };
   const { local, ...rest } = out;
-  return { mutations: local, result: rest };
+  // GSI entries go to other shards after this step: the intent, in this step's commit-log
+  // record, lets recovery apply them if the front end never does (intents.ts).
+  const intent = intentFor(ctx.catalog, { pkey: ctx.pkey, ts: ctx.ts, w: ctx.w, nowMs: ctx.nowMs, frontEnd: args.frontEnd }, out.remote);
+  if (intent === undefined) return { mutations: local, result: rest };
+  return { mutations: [...local, intent.mutation], result: { ...rest, intent: intent.key } satisfies WriteResult };
 };
 
 export interface PrepareArgs extends WriteArgs {
@@ -161,9 +170,15 @@ const txPrepare: RmwProc = (row, raw, ctx) => {
 export interface CommitArgs {
   readonly txId: string;
   readonly mutations: Mutation[];
+  /** GSI mutations of a transaction without a log record (one item): logged as an intent. */
+  readonly remote?: Mutation[];
+  readonly frontEnd?: number;
 }
 
-/** Applies what prepare computed. The lock (if still ours) goes; the mutations apply regardless. */
+/**
+ * Applies what prepare computed. The lock (if still ours) goes; the mutations apply regardless.
+ * Returns the intent written for `remote`, if any.
+ */
 const txCommit: RmwProc = (_row, raw, ctx) => {
   const args = raw as CommitArgs;
   const key = lockKey(ctx);
@@ -172,7 +187,9 @@ const txCommit: RmwProc = (_row, raw, ctx) => {
     if (l.readers.size === 0) locks.delete(key);
     else l.writer = undefined;
   }
-  return { mutations: args.mutations, result: null };
+  const intent = args.remote && intentFor(ctx.catalog, { pkey: ctx.pkey, ts: ctx.ts, w: ctx.w, nowMs: ctx.nowMs, frontEnd: args.frontEnd }, args.remote);
+  if (intent === undefined) return { mutations: args.mutations, result: null };
+  return { mutations: [...args.mutations, intent.mutation], result: intent.key };
 };
 
 const txRelease: RmwProc = (_row, raw, ctx) => {

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Engine } from '../engine/engine.js';
 import { systemClock, type Clock } from '../engine/hlc.js';
-import { startBackground, type Background, type BackgroundOptions } from './background.js';
+import { recoverAtStart, startBackground, type Background, type BackgroundOptions } from './background.js';
 import { batchGetItem, batchWriteItem } from './batch.js';
 import type { DynamoContext } from './context.js';
 import {
@@ -19,6 +19,7 @@ import {
   describeTableOp,
   describeTimeToLive,
   listTables,
+  resumeBackfills,
   listTagsOfResource,
   settle,
   tagResource,
@@ -38,6 +39,8 @@ export { registerDynamoProcs };
 /** DynamoDB's request size limit (BatchWriteItem's 16 MB), compressed or not. */
 export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 const TARGET_PREFIX = 'DynamoDB_20120810.';
+/** Pause between attempts of a start-up recovery that could not reach a peer shard. */
+const RECOVERY_RETRY_MS = 1000;
 
 /** Every operation the server knows, by its X-Amz-Target name. */
 export const OPERATIONS: Readonly<Record<string, Handler>> = {
@@ -85,6 +88,12 @@ export interface DynamoServer {
   readonly app: FastifyInstance;
   readonly context: DynamoContext;
   readonly background: Background | undefined;
+  /**
+   * Finishes what a crash interrupted (index intents, transaction-log records) in the ranges
+   * of the background shards, or of every shard without background, and restarts the GSI
+   * backfills this front end was running (in the background); call before listen.
+   */
+  recover(): Promise<{ transactions: number; intents: number; backfills: number }>;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops background work, waits for backfills, closes the listener. */
@@ -178,16 +187,45 @@ export function createDynamoServer(opts: DynamoServerOptions): DynamoServer {
   });
 
   const background = opts.background ? startBackground(context, opts.background) : undefined;
+  let closing = false;
   return {
     app,
     context,
     background,
+    async recover() {
+      const shards = opts.background?.shards ?? Array.from({ length: opts.engine.shardCount }, (_, i) => i);
+      let finished = { transactions: 0, intents: 0 };
+      try {
+        finished = await recoverAtStart(context, shards);
+      } catch (e) {
+        // A peer shard still unreachable (replaying a long commit log): serve, and finish the
+        // recovery in the background as soon as it can (recoveries are idempotent).
+        logger?.warn({ error: (e as Error).message }, 'could not finish interrupted DynamoDB writes at start-up; retrying in the background');
+        const job = (async () => {
+          for (let attempt = 1; !closing; attempt++) {
+            await new Promise((r) => setTimeout(r, RECOVERY_RETRY_MS));
+            if (closing) return;
+            try {
+              const done = await recoverAtStart(context, shards);
+              logger?.info({ ...done, attempt }, 'finished interrupted DynamoDB writes');
+              return;
+            } catch (err) {
+              logger?.warn({ error: (err as Error).message, attempt }, 'DynamoDB start-up recovery failed again; retrying');
+            }
+          }
+        })();
+        context.background.add(job);
+        void job.finally(() => context.background.delete(job));
+      }
+      return { ...finished, backfills: resumeBackfills(context) };
+    },
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
       const addr = app.server.address();
       return typeof addr === 'object' && addr !== null ? addr.port : port;
     },
     async close() {
+      closing = true;
       await background?.stop();
       await settle(context);
       await app.close();

@@ -46,7 +46,8 @@ import { applyProjection, checkPutItem, updateOf, type Handler } from './items.j
 import { checkParameterStyle } from './legacy.js';
 import { encodeKey, keyOf, type View } from './meta.js';
 import { Params, RETURN_CONSUMED_CAPACITY, RETURN_ITEM_COLLECTION_METRICS, RETURN_ON_CONDITION_FAILURE } from './params.js';
-import { PROC, type PrepareResult, type ReadResult, type TokenState } from './procs.js';
+import { applyToExistingTables, clearIntent, ensureIndexLog, type IntentKey } from './intents.js';
+import { PROC, type CommitArgs, type PrepareResult, type ReadResult, type TokenState } from './procs.js';
 import { parseItem, type Item } from './values.js';
 import type { WriteOp } from './write.js';
 
@@ -63,7 +64,8 @@ export async function ensureSystemTable(ctx: DynamoContext, name: string): Promi
   await ctx.engine.ddl({
     kind: 'create',
     ifNotExists: true,
-    table: { name, columns: [{ name: 'id', type: 'text', notNull: true }], partitionKey: ['id'], clusteringKey: [], options: { dynamoSystem: true } },
+    // Deleted and expired rows need no 10-day grace: compaction may purge them after a minute.
+    table: { name, columns: [{ name: 'id', type: 'text', notNull: true }], partitionKey: ['id'], clusteringKey: [], options: { dynamoSystem: true, gc_grace_seconds: 60 } },
   });
   return ctx.engine.catalog.require(name).id;
 }
@@ -149,6 +151,8 @@ async function release(ctx: DynamoContext, items: readonly TxItem[], txId: strin
 async function commit(ctx: DynamoContext, txId: string, items: readonly TxItem[], prepared: readonly Extract<PrepareResult, { ok: true }>[]): Promise<void> {
   const all: Mutation[] = prepared.flatMap((r) => [...r.local, ...r.remote]);
   let logKey: { table: number; pkey: string } | undefined;
+  // One item is one atomic step (its GSI entries ride along as an index intent); several
+  // items need the log to be all-or-nothing across a crash.
   if (items.length > 1) {
     const table = await ensureSystemTable(ctx, TXLOG_TABLE);
     const pkey = ctx.engine.catalog.codec(table).pkey([txId]);
@@ -160,11 +164,16 @@ async function commit(ctx: DynamoContext, txId: string, items: readonly TxItem[]
     }]);
     logKey = { table, pkey };
   }
-  await Promise.all(items.map((it, i) => ctx.engine.rmw({
-    table: it.view.schema.id, pkey: it.pkey, ckey: it.ckey, proc: PROC.txCommit, args: { txId, mutations: prepared[i].local },
-  })));
   const remote = prepared.flatMap((r) => r.remote);
+  if (logKey === undefined && remote.length > 0) await ensureIndexLog(ctx.engine);
+  const intents = await Promise.all(items.map((it, i) => ctx.engine.rmw({
+    table: it.view.schema.id, pkey: it.pkey, ckey: it.ckey, proc: PROC.txCommit,
+    args: { txId, mutations: prepared[i].local, ...(logKey === undefined ? { remote: prepared[i].remote, frontEnd: ctx.engine.writerId } : {}) } satisfies CommitArgs,
+  }) as Promise<IntentKey | null>));
   if (remote.length > 0) await ctx.engine.apply(remote);
+  for (const key of intents) {
+    if (key !== null) clearIntent(ctx.engine, key).catch((e: Error) => ctx.log('warn', 'could not delete an index intent', { error: e.message }));
+  }
   if (logKey) await ctx.engine.apply([{ table: logKey.table, pkey: logKey.pkey, ckey: '', row: { del: { ts: ctx.engine.now(), w: ctx.engine.writerId } } }]);
 }
 
@@ -309,8 +318,7 @@ export async function recoverTransactions(ctx: DynamoContext, range: { from?: st
     for (const row of page.rows) {
       const at = row.values.at;
       if (typeof at !== 'number' || at > ctx.clock.nowMs() - olderThanMs) continue;
-      const muts = row.values.muts as unknown as Mutation[];
-      if (Array.isArray(muts) && muts.length > 0) await ctx.engine.apply(muts);
+      await applyToExistingTables(ctx.engine, row.values.muts);
       await ctx.engine.apply([{ table: schema.id, pkey: row.pkey, ckey: row.ckey, row: { del: { ts: ctx.engine.now(), w: ctx.engine.writerId } } }]);
       n++;
     }

@@ -13,6 +13,7 @@ import { parseExpression } from './parser.js';
 import type { OutputColumn, Plan, PlannedQuery } from './plan.js';
 import type { Planner } from './planner.js';
 import type { SqlTable } from './schema.js';
+import { dynamoTableReadOnly } from './dynamo-tables.js';
 import type { Transaction } from './txn.js';
 import { type SqlType } from './types.js';
 import { inputValue, outputValue, type SqlValue } from './values.js';
@@ -156,6 +157,7 @@ export async function copyIn(stmt: Statement & { kind: 'copy' }, cc: CopyContext
   const name = stmt.table[stmt.table.length - 1];
   const t = cc.table(name);
   if (!t) throw undefinedTable(name);
+  if (t.document !== undefined) throw dynamoTableReadOnly(t.name);
   if (o.freeze && !cc.txn?.shadows.has(t.name)) {
     throw new SqlError(SqlState.objectNotInPrerequisiteState, 'cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction');
   }

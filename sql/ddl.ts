@@ -36,6 +36,7 @@ import { backfillIndex, ensureIndexTable, indexColSpecs, purgeIndexEntries } fro
 import { engineColumnType, isArray, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
 import { outputValue } from './values.js';
 import { shardStartKey } from '../engine/engine.js';
+import { dynamoTableReadOnly } from './dynamo-tables.js';
 
 export interface Notice {
   severity: 'NOTICE' | 'WARNING';
@@ -84,7 +85,9 @@ function userTable(dc: DdlContext, parts: string[], pos: number): SqlTable | und
   const { schema, name } = relationName(parts, pos);
   if (schema === 'pg_catalog' || schema === 'information_schema') throw new SqlError(SqlState.insufficientPrivilege, `permission denied: "${name}" is a system catalog`, { position: pos + 1 });
   if (schema !== undefined && schema !== 'public') throw new SqlError(SqlState.invalidSchemaName, `schema "${schema}" does not exist`, { position: pos + 1 });
-  return dc.table(name);
+  const t = dc.table(name);
+  if (t?.document !== undefined) throw dynamoTableReadOnly(name, pos + 1);
+  return t;
 }
 
 function requireTable(dc: DdlContext, parts: string[], pos: number): SqlTable {

@@ -23,6 +23,7 @@ import { relationName, type SqlTable } from './schema.js';
 import type { Transaction } from './txn.js';
 import { Oid, T, typeName, type SqlType } from './types.js';
 import { outputValue, type SqlValue } from './values.js';
+import { dynamoTableReadOnly } from './dynamo-tables.js';
 
 /** Row read-modify-writes issued concurrently by one statement. */
 export const RMW_IN_FLIGHT = 64;
@@ -81,6 +82,7 @@ function targetTable(planner: Planner, name: string[], pos: number): SqlTable {
   const { schema, name: n } = relationName(name, pos);
   const t = planner.resolveTable(schema, n, pos);
   if ('rows' in t) throw new SqlError(SqlState.insufficientPrivilege, `cannot change system catalog "${n}"`, { position: pos + 1 });
+  if (t.document !== undefined) throw dynamoTableReadOnly(n, pos + 1);
   return t;
 }
 

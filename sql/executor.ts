@@ -22,6 +22,7 @@ import { parseDec, formatDec, decCmp, decAdd } from './numeric.js';
 import { civilFromDays, parseInterval, timestampPlusInterval } from './datetime.js';
 import { Oid, T, type SqlType } from './types.js';
 import { comparator, groupKey, storedValue, type SqlValue } from './values.js';
+import { dynamoDocument } from './dynamo-tables.js';
 
 export const ROWS_IN_MEMORY_MAX = 2_000_000;
 /** Rows per engine scan page. */
@@ -96,10 +97,12 @@ export function decoder(table: SqlTable): Decoder {
   let d = decoders.get(table);
   if (d) return d;
   const cols = table.columns.map((c) => ({ name: c.name, type: c.type }));
+  const doc = table.document;
   d = (live) => {
     const v = live.values;
     const row = new Array<SqlValue>(cols.length);
     for (let i = 0; i < cols.length; i++) row[i] = storedValue(v[cols[i].name], cols[i].type);
+    if (doc !== undefined) row[doc] = dynamoDocument(table.schema, v);
     return row;
   };
   decoders.set(table, d);
@@ -518,7 +521,7 @@ async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx):
           to = pkey + k + (access.hi.inclusive ? PREFIX_END : '');
         }
       }
-      const pushed = p.pushed ? { proc: 'sql.filter', args: filterArgs(table, specialize(p.pushed, ctx)) } : undefined;
+      const pushed = p.pushed && table.document === undefined ? { proc: 'sql.filter', args: filterArgs(table, specialize(p.pushed, ctx)) } : undefined;
       let cursor: string | undefined = from;
       const inRange = (key: string): boolean => key >= from && key < to;
       while (cursor !== undefined) {
@@ -679,7 +682,8 @@ export interface FilterArgs {
 /** All shards in parallel, page by page, in key order per shard. */
 async function* fullScan(p: Plan & { node: 'scan' }, st: ScanState, env: ExecEnv, ctx: EvalCtx, pass: (r: Row | undefined) => r is Row): AsyncGenerator<Row[]> {
   const engine = env.engine;
-  const pushed = p.pushed ? { proc: 'sql.filter', args: filterArgs(st.table, specialize(p.pushed, ctx)) } : undefined;
+  // Dynamo tables: no push-down, their document column is built by the session's decoder.
+  const pushed = p.pushed && st.table.document === undefined ? { proc: 'sql.filter', args: filterArgs(st.table, specialize(p.pushed, ctx)) } : undefined;
   const n = engine.shardCount;
   const starts = Array.from({ length: n }, (_, i) => (i === 0 ? '' : shardStartKey(i, n)));
   const ends = Array.from({ length: n }, (_, i) => (i + 1 < n ? shardStartKey(i + 1, n) : undefined));

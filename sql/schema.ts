@@ -11,6 +11,7 @@
 // engine key as primary key and `any` attributes as jsonb.
 
 import type { ColumnDef, TableSchema, Value } from '../engine/types.js';
+import { documentColumnName, isDynamoTable } from './dynamo-tables.js';
 import { SqlError, SqlState } from './errors.js';
 import { sqlTypeOfEngine, type SqlType } from './types.js';
 
@@ -95,6 +96,8 @@ export class SqlTable {
   readonly primaryKey: number[];
   readonly hiddenRowId: number | undefined;
   readonly meta: SqlTableMeta;
+  /** Row-layout index of the `document` column of a table created through the DynamoDB API (dynamo-tables.ts). */
+  readonly document: number | undefined;
 
   constructor(readonly schema: TableSchema) {
     this.name = schema.name;
@@ -116,6 +119,13 @@ export class SqlTable {
       this.byName.set(c.name, col);
       return col;
     });
+    this.document = undefined;
+    if (isDynamoTable(schema)) {
+      const doc: SqlColumn = { name: documentColumnName(schema), type: sqlTypeOfEngine('jsonb', undefined), notNull: false, hidden: false, attnum: ++attnum, index: this.columns.length };
+      this.columns.push(doc);
+      this.byName.set(doc.name, doc);
+      this.document = doc.index;
+    }
     this.visible = this.columns.filter((c) => !c.hidden);
     const idx = (n: string): number => this.byName.get(n)!.index;
     this.partitionKey = schema.partitionKey.map(idx);

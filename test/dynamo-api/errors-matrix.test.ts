@@ -4,6 +4,7 @@
 // exactly what is sent. Cases that do not apply to an operation (BatchWriteItem has no
 // expressions, the control plane no placeholders) are left out of its row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../../dynamo-api/server.js';
 import { post, startDynamo, type TestDynamo } from './helpers.js';
 
 type Case = readonly [body: Record<string, unknown>, type: string, message: string | RegExp];
@@ -107,6 +108,8 @@ const MATRIX: Record<string, Row> = {
     sizeLimit: [{ TransactItems: [{ Get: { TableName: T, Key: { id: { S: 'k' }, r: { N: '1e126' } } } }] }, V, 'Number overflow. Attempting to store a number with magnitude larger than supported range'],
   },
   CreateTable: {
+    // The table exists: CreateTable's counterpart of a missing table.
+    missingTable: [{ TableName: T, AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }, 'ResourceInUseException', 'Table already exists: matrix'],
     badKeySchema: [{ TableName: 'newt', AttributeDefinitions: [{ AttributeName: 'a', AttributeType: 'S' }, { AttributeName: 'b', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }, { AttributeName: 'b', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }, V, 'Invalid KeySchema: The second KeySchemaElement is not a RANGE key type'],
     typeMismatch: [{ TableName: 'newt', AttributeDefinitions: 'a', KeySchema: [], BillingMode: 'PAY_PER_REQUEST' }, 'SerializationException', 'Unexpected field type'],
     sizeLimit: [{ TableName: big(256), AttributeDefinitions: [{ AttributeName: 'a', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }, V, `1 validation error detected: Value '${big(256)}' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255`],
@@ -118,11 +121,13 @@ const MATRIX: Record<string, Row> = {
   },
   UpdateTable: {
     missingTable: [{ TableName: 'nope', BillingMode: 'PAY_PER_REQUEST' }, RNF, 'Requested resource not found: Table: nope not found'],
+    typeMismatch: [{ TableName: T, BillingMode: 5 }, 'SerializationException', 'NUMBER_VALUE cannot be converted to String'],
     badKeySchema: [{ TableName: T, AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }], GlobalSecondaryIndexUpdates: [{ Create: { IndexName: 'gsi', KeySchema: [{ AttributeName: 'g', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } } }] }, V, 'Invalid KeySchema: The first KeySchemaElement is not a HASH key type'],
     sizeLimit: [{ TableName: T, ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 1 } }, V, "1 validation error detected: Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"],
   },
   DeleteTable: {
     missingTable: [{ TableName: 'nope' }, RNF, 'Requested resource not found: Table: nope not found'],
+    typeMismatch: [{ TableName: 5 }, 'SerializationException', 'NUMBER_VALUE cannot be converted to String'],
     sizeLimit: [{ TableName: 'a'.repeat(300) }, V, /^1 validation error detected: Value 'a+' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255$/],
   },
   UpdateTimeToLive: {
@@ -132,10 +137,27 @@ const MATRIX: Record<string, Row> = {
   },
   DescribeTimeToLive: {
     missingTable: [{ TableName: 'nope' }, RNF, 'Requested resource not found: Table: nope not found'],
+    typeMismatch: [{ TableName: 5 }, 'SerializationException', 'NUMBER_VALUE cannot be converted to String'],
+    sizeLimit: [{ TableName: big(256) }, V, `1 validation error detected: Value '${big(256)}' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255`],
   },
   TagResource: {
     missingTable: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/nope', Tags: [{ Key: 'a', Value: 'b' }] }, RNF, 'Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/nope not found'],
     sizeLimit: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/matrix', Tags: [{ Key: big(129), Value: 'b' }] }, V, `1 validation error detected: Value '${big(129)}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`],
+    typeMismatch: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/matrix', Tags: 'x' }, 'SerializationException', 'Unexpected field type'],
+  },
+  UntagResource: {
+    missingTable: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/nope', TagKeys: ['a'] }, RNF, 'Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/nope not found'],
+    typeMismatch: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/matrix', TagKeys: [5] }, 'SerializationException', 'NUMBER_VALUE cannot be converted to String'],
+    sizeLimit: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/matrix', TagKeys: ['a', big(129)] }, V, `1 validation error detected: Value '[a, ${big(129)}]' at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]`],
+  },
+  ListTagsOfResource: {
+    missingTable: [{ ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/nope' }, RNF, 'Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/nope not found'],
+    typeMismatch: [{ ResourceArn: 5 }, 'SerializationException', 'NUMBER_VALUE cannot be converted to String'],
+    sizeLimit: [{ ResourceArn: big(1284) }, V, `1 validation error detected: Value '${big(1284)}' at 'resourceArn' failed to satisfy constraint: Member must have length less than or equal to 1283`],
+  },
+  ListTables: {
+    typeMismatch: [{ Limit: 'x' }, 'SerializationException', 'STRING_VALUE can not be converted to an Integer'],
+    sizeLimit: [{ Limit: 101 }, V, "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100"],
   },
 };
 
@@ -164,6 +186,17 @@ describe('DynamoDB errors per operation (issue #4 acceptance)', () => {
   it('every data-plane operation has all seven cases', () => {
     for (const op of ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'TransactWriteItems', 'TransactGetItems']) {
       expect(Object.keys(MATRIX[op]).sort(), op).toEqual(['badKeySchema', 'badSyntax', 'missingTable', 'sizeLimit', 'typeMismatch', 'undefinedPlaceholder', 'unusedPlaceholder']);
+    }
+  });
+
+  it('every operation the server knows has a row, with the cases that apply to it', () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(Object.keys(OPERATIONS).sort());
+    // Without expressions or placeholders, an operation still has its type and size cases,
+    // and all but ListTables (which names no table) a missing-table case.
+    for (const [op, row] of Object.entries(MATRIX)) {
+      expect(row.typeMismatch, op).toBeDefined();
+      expect(row.sizeLimit, op).toBeDefined();
+      if (op !== 'ListTables') expect(row.missingTable, op).toBeDefined();
     }
   });
 });

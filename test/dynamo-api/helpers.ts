@@ -1,5 +1,6 @@
 // An in-process Tessera node (openLocalNode) with the Dynamo server on an ephemeral port,
 // and a real @aws-sdk/client-dynamodb client pointed at it.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,4 +77,24 @@ export async function failure(p: Promise<unknown>): Promise<{ name: string; mess
     return { name: err.name, message: err.message, error: err };
   }
   throw new Error('expected the call to fail');
+}
+
+/** The process tests run dist/: rebuild it when a source file is newer. */
+export function ensureBuilt(): void {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+  const dirs = ['engine', 'bin', 'dynamo-api', 'sql', 'wire'];
+  const newest = (dir: string, ext: string): number => {
+    let t = 0;
+    if (!fs.existsSync(dir)) return t;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) t = Math.max(t, newest(p, ext));
+      else if (e.name.endsWith(ext)) t = Math.max(t, fs.statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const src = Math.max(...dirs.map((d) => newest(path.join(root, d), '.ts')));
+  const bin = path.join(root, 'dist/bin/tessera.js');
+  const built = fs.existsSync(bin) ? Math.min(...dirs.map((d) => newest(path.join(root, 'dist', d), '.js'))) : 0;
+  if (built < src) execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }

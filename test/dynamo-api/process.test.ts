@@ -1,7 +1,6 @@
 // Issue #4 against a real `tessera start` (supervisor + shard processes sharing the Dynamo
 // port through node:cluster): the AWS SDK unchanged but for its endpoint, read-modify-write
 // atomic across front-end processes, and every acknowledged write surviving kill -9.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -15,29 +14,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir, TesseraProcess, freePort } from '../helpers/tessera.js';
-import { makeClient } from './helpers.js';
+import { runCli, tempDir, TesseraProcess, freePort } from '../helpers/tessera.js';
+import { ensureBuilt, makeClient } from './helpers.js';
 import net from 'node:net';
-
-/** The process tests run dist/: rebuild it when a source file is newer. */
-function ensureBuilt(): void {
-  const newest = (dir: string, ext: string): number => {
-    let t = 0;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) t = Math.max(t, newest(p, ext));
-      else if (e.name.endsWith(ext)) t = Math.max(t, fs.statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const src = Math.max(...['engine', 'bin', 'dynamo-api'].map((d) => newest(path.join(repoRoot, d), '.ts')));
-  const bin = path.join(repoRoot, 'dist/bin/tessera.js');
-  const built = fs.existsSync(bin) ? Math.min(...['engine', 'bin', 'dynamo-api'].map((d) => {
-    const dir = path.join(repoRoot, 'dist', d);
-    return fs.existsSync(dir) ? newest(dir, '.js') : 0;
-  })) : 0;
-  if (built < src) execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(repoRoot, 'tsconfig.json')], { stdio: 'inherit' });
-}
 
 describe('tessera start serves DynamoDB', () => {
   let node: TesseraProcess;
