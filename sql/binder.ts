@@ -406,7 +406,11 @@ export class ExprBinder {
     }
   }
 
-  /** PostgreSQL's UNION/CASE type resolution (simplified): the common type of a list. */
+  /**
+   * PostgreSQL's UNION/CASE type resolution (simplified): the common type of a list. As
+   * in select_common_type, the first typed element is the candidate and a later one
+   * replaces it only when the candidate converts to it implicitly and not back.
+   */
   commonType(list: BExpr[], context: string, pos: number): SqlType {
     const typed = list.filter((x) => x.t.oid !== Oid.unknown);
     if (typed.length === 0) return T.text;
@@ -424,7 +428,9 @@ export class ExprBinder {
         continue;
       }
       if (isTextLike(best.oid) && isTextLike(t.oid)) {
-        best = T.text;
+        // Within the string category every pair converts implicitly both ways, so
+        // PostgreSQL keeps the first type (varchar, bpchar, name) unless it is "char".
+        best = best.oid === Oid.char ? T.text : { oid: best.oid, mod: -1 };
         continue;
       }
       if (isOidLike(best.oid) && (isOidLike(t.oid) || isIntegerType(t.oid))) continue;
@@ -580,7 +586,8 @@ export class ExprBinder {
     if (b.t.oid === Oid.unknown) b = this.coerce(b, oidOf(a) === Oid.date ? T.int4 : T.interval, 'implicit', pos);
     const A = oidOf(a), B = oidOf(b);
     const call = (fn: string, args: BExpr[], t: SqlType): BExpr => this.fold({ k: 'call', fn, args, t }, pos);
-    if (A === Oid.date && (B === Oid.int4 || B === Oid.int2 || B === Oid.int8) && (op === '+' || op === '-')) return call(`${op}:date_int`, [a, this.coerce(b, T.int4, 'assignment', pos)], T.date);
+    // date ± integer takes int4 (int2 converts implicitly); PostgreSQL has no date ± bigint.
+    if (A === Oid.date && (B === Oid.int4 || B === Oid.int2) && (op === '+' || op === '-')) return call(`${op}:date_int`, [a, this.coerce(b, T.int4, 'implicit', pos)], T.date);
     if ((A === Oid.int4 || A === Oid.int2) && B === Oid.date && op === '+') return call('+:date_int', [b, this.coerce(a, T.int4, 'implicit', pos)], T.date);
     if (A === Oid.date && B === Oid.date && op === '-') return call('-:date', [a, b], T.int4);
     if (A === Oid.date && B === Oid.interval && (op === '+' || op === '-')) return call(`${op}:date_interval`, [a, b], T.timestamp);
@@ -631,7 +638,8 @@ export class ExprBinder {
     });
     const results = e.whens.map((w) => this.bind(w.then));
     const elseE = e.else ? this.bind(e.else) : undefined;
-    const all = elseE ? [...results, elseE] : results;
+    // PostgreSQL resolves the ELSE result's type first (transformCaseExpr), so it wins ties.
+    const all = elseE ? [elseE, ...results] : results;
     const t = this.commonType(all, 'CASE', e.pos);
     return {
       k: 'case',
@@ -726,7 +734,7 @@ export class ExprBinder {
       }
       case 'nullif': {
         if (args.length !== 2) throw this.err(SqlState.undefinedFunction, 'function nullif requires two arguments', e.pos);
-        const t = args[0].t.oid === Oid.unknown ? this.commonType(args, 'NULLIF', e.pos) : args[0].t;
+        const t = args[0].t.oid === Oid.unknown ? this.commonType(args, 'NULLIF', e.pos) : nullifType(args[0].t, args[1].t, () => this.comparisonType(args[0].t, args[1].t, '=', e.pos));
         const a = this.coerce(args[0], t, 'implicit', e.pos);
         return { k: 'case', whens: [[this.compare('=', a, args[1], e.pos), { k: 'const', v: null, t }]], else: a, t };
       }
@@ -972,3 +980,24 @@ function castProjection(q: PlannedQuery, t: SqlType): PlannedQuery['plan'] {
 
 export { mapExpr };
 export type { SqlValue };
+
+/**
+ * NULLIF(a, b) returns a converted to the left input type of the `=` operator PostgreSQL
+ * picks for (a, b): a's own type where a cross-type operator exists (integers, floats,
+ * date/timestamp, name = text), text for varchar (it has no `=` of its own), else the
+ * common comparison type (int = numeric compares as numeric, numeric = float8 as float8).
+ */
+function nullifType(l: SqlType, r: SqlType, comparison: () => SqlType): SqlType {
+  const dt = (o: number): boolean => o === Oid.date || o === Oid.timestamp || o === Oid.timestamptz;
+  const float = (o: number): boolean => o === Oid.float4 || o === Oid.float8;
+  if (r.oid === Oid.unknown) return l.oid === Oid.varchar ? T.text : l;
+  if (isIntegerType(l.oid) && isIntegerType(r.oid)) return l;
+  if (float(l.oid) && float(r.oid)) return l;
+  if (dt(l.oid) && dt(r.oid)) return l;
+  if (isTextLike(l.oid) && isTextLike(r.oid)) {
+    if (l.oid === Oid.name) return l;
+    if (l.oid === Oid.bpchar && r.oid === Oid.bpchar) return l;
+    return T.text;
+  }
+  return comparison();
+}

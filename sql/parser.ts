@@ -598,20 +598,28 @@ export class Parser {
       else if (this.acceptKw('distinct')) {
         this.expectKw('from');
         left = { kind: 'isDistinct', left, right: this.comparison(), not, pos };
+        // IS is non-associative too: nothing IS-like may follow IS [NOT] DISTINCT FROM b.
+        if (this.isKw('is') || this.isKw('isnull') || this.isKw('notnull')) this.fail();
       } else this.fail();
     }
   }
 
   private static readonly COMPARISON = new Set(['<', '>', '=', '<=', '>=', '<>']);
 
+  // Comparison operators are non-associative in PostgreSQL's grammar: `a < b < c` is a
+  // syntax error at the second operator, not `(a < b) < c`.
   private comparison(): Expr {
-    let left = this.predicate();
-    for (;;) {
-      const t = this.peek();
-      if (t.kind !== 'op' || !Parser.COMPARISON.has(t.value)) return left;
-      this.next();
-      left = this.quantifiedOrBinary(t.value, left, t.pos, () => this.predicate());
-    }
+    const left = this.predicate();
+    const t = this.peek();
+    if (t.kind !== 'op' || !Parser.COMPARISON.has(t.value)) return left;
+    this.next();
+    // `a < NOT b` is valid: the right operand may be a NOT expression, which (NOT binding
+    // looser than comparison) extends over any comparison or IS test after it.
+    const operand = (): Expr => (this.isKw('not') && !this.isKw('between', 1) && !this.isKw('in', 1) && !this.isKw('like', 1) && !this.isKw('ilike', 1) && !this.isKw('similar', 1) ? this.notExpr() : this.predicate());
+    const cmp = this.quantifiedOrBinary(t.value, left, t.pos, operand);
+    const after = this.peek();
+    if (after.kind === 'op' && Parser.COMPARISON.has(after.value)) this.fail();
+    return cmp;
   }
 
   /** After `left op`: `ANY/SOME/ALL (...)` or an ordinary right operand. */
