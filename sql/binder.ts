@@ -281,7 +281,16 @@ export class ExprBinder {
       case 'inList': {
         const arg = this.bind(e.arg);
         const list = e.list.map((x) => this.bind(x));
-        const ct = this.commonType([arg, ...list], 'IN', e.pos);
+        let ct: SqlType;
+        try {
+          ct = this.commonType([arg, ...list], 'IN', e.pos);
+        } catch (err) {
+          if (!(err instanceof SqlError) || err.code !== SqlState.datatypeMismatch) throw err;
+          // As PostgreSQL does when the list has no common type: one = (or <>) per element,
+          // ORed (ANDed), each resolved on its own (42883 where no operator exists).
+          const cmps = list.map((x, i) => this.compare(e.not ? '<>' : '=', arg, x, e.list[i].pos));
+          return cmps.reduce((a, b) => ({ k: e.not ? 'and' : 'or', args: [a, b], t: BOOL }) as BExpr);
+        }
         return { k: 'in', e: this.coerce(arg, ct, 'implicit', e.arg.pos), list: list.map((x, i) => this.coerce(x, ct, 'implicit', e.list[i].pos)), ct, neg: e.not, t: BOOL };
       }
       case 'inQuery': return this.subqueryIn(e.arg, e.query, e.not, e.pos);
@@ -734,7 +743,7 @@ export class ExprBinder {
       }
       case 'nullif': {
         if (args.length !== 2) throw this.err(SqlState.undefinedFunction, 'function nullif requires two arguments', e.pos);
-        const t = args[0].t.oid === Oid.unknown ? this.commonType(args, 'NULLIF', e.pos) : nullifType(args[0].t, args[1].t, () => this.comparisonType(args[0].t, args[1].t, '=', e.pos));
+        const t = args[0].t.oid === Oid.unknown ? nullifType(this.commonType(args, 'NULLIF', e.pos), T.unknown, () => T.text) : nullifType(args[0].t, args[1].t, () => this.comparisonType(args[0].t, args[1].t, '=', e.pos));
         const a = this.coerce(args[0], t, 'implicit', e.pos);
         return { k: 'case', whens: [[this.compare('=', a, args[1], e.pos), { k: 'const', v: null, t }]], else: a, t };
       }

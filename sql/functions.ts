@@ -194,8 +194,15 @@ def('^:float8', ([a, b]) => {
 def('^:numeric', ([a, b]) => formatDec(decPower(dec(a), dec(b))));
 
 // date and time arithmetic
-def('+:date_int', ([a, b]) => num(a) + num(b));
-def('-:date_int', ([a, b]) => num(a) - num(b));
+// PostgreSQL's date range in days from 1970-01-01: 4714-11-24 BC … 5874897-12-31.
+const DATE_DAYS_MIN = -2440588;
+const DATE_DAYS_MAX = 2145042905;
+function checkDate(d: number): number {
+  if (d < DATE_DAYS_MIN || d > DATE_DAYS_MAX) throw new SqlError(SqlState.datetimeFieldOverflow, 'date out of range');
+  return d;
+}
+def('+:date_int', ([a, b]) => checkDate(num(a) + num(b)));
+def('-:date_int', ([a, b]) => checkDate(num(a) - num(b)));
 def('-:date', ([a, b]) => num(a) - num(b));
 def('+:date_interval', ([a, b]) => timestampPlusInterval(num(a) * MICROS_PER_DAY, parseInterval(str(b)), 1));
 def('-:date_interval', ([a, b]) => timestampPlusInterval(num(a) * MICROS_PER_DAY, parseInterval(str(b)), -1));

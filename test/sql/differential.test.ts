@@ -59,12 +59,23 @@ function compare(pgOut: Outcome, ts: Outcome, ordered: boolean): string | null {
   }
   if (rowKey(pgOut.oids.map(String)) !== rowKey(ts.oids.map(String))) return `column types ${pgOut.oids} vs ${ts.oids}`;
   if (pgOut.rows.length !== ts.rows.length) return `${pgOut.rows.length} rows vs ${ts.rows.length}`;
-  const a = pgOut.rows.map(rowKey);
-  const b = ts.rows.map(rowKey);
-  if (!ordered) { a.sort(); b.sort(); }
+  const a = pgOut.rows.map(rowKey).sort();
+  const b = ts.rows.map(rowKey).sort();
   const at = a.findIndex((x, k) => x !== b[k]);
-  return at < 0 ? null : `${ordered ? 'row' : 'sorted row'} ${at}: ${a[at]} vs ${b[at]}`;
+  if (at >= 0) return `sorted row ${at}: ${a[at]} vs ${b[at]}`;
+  if (!ordered) return null;
+  // In order: the same rows (checked above, texts exact) in the same order, where a
+  // numeric's scale is ignored: 1.5 and 1.50 are equal, so a sort may put them either way.
+  const numericCols = pgOut.oids.map((o) => o === NUMERIC_OID);
+  const sortKey = (row: (string | null)[]): string => rowKey(row.map((v, k) => (numericCols[k] && v !== null ? normalizeNumeric(v) : v)));
+  const oa = pgOut.rows.map(sortKey);
+  const ob = ts.rows.map(sortKey);
+  const bt = oa.findIndex((x, k) => x !== ob[k]);
+  return bt < 0 ? null : `row ${bt}: ${JSON.stringify(pgOut.rows[bt])} vs ${JSON.stringify(ts.rows[bt])}`;
 }
+
+const NUMERIC_OID = 1700;
+const normalizeNumeric = (v: string): string => (v.includes('.') ? v.replace(/\.?0+$/, '') : v);
 
 const show = (o: Outcome): string => ('error' in o ? `ERROR ${o.error}: ${o.message}` : `types ${o.oids.join(',')}; ${o.rows.length} rows ${o.rows.slice(0, 12).map(rowKey).join(' ')}${o.rows.length > 12 ? ' …' : ''}`);
 
