@@ -18,7 +18,7 @@ import { PgServer } from '../../wire/pg/index.js';
 import { sqlBackend } from '../../wire/pg/sql-backend.js';
 import { postgresAvailable, startPostgres, type PostgresPeer } from '../../bench/peers/postgres.js';
 import { openSqlNode, type SqlNode } from './helpers.js';
-import { genSchema, QueryGen } from './differential/gen.js';
+import { genSchema, QueryGen, type Query } from './differential/gen.js';
 import { Rand } from './differential/random.js';
 
 const BASE_SEED = Number(process.env.DIFF_SEED ?? 20260603);
@@ -46,7 +46,7 @@ async function run(c: pg.Client, sql: string): Promise<Outcome> {
 const rowKey = (row: (string | null)[]): string => JSON.stringify(row);
 
 /** Null when the outcomes agree, else why not. */
-function compare(pgOut: Outcome, ts: Outcome, ordered: boolean): string | null {
+function compare(pgOut: Outcome, ts: Outcome, query: Query): string | null {
   if ('error' in pgOut || 'error' in ts) {
     if ('error' in pgOut && 'error' in ts) {
       // Which row fails first depends on scan order, so two data exceptions (class 22,
@@ -59,23 +59,35 @@ function compare(pgOut: Outcome, ts: Outcome, ordered: boolean): string | null {
   }
   if (rowKey(pgOut.oids.map(String)) !== rowKey(ts.oids.map(String))) return `column types ${pgOut.oids} vs ${ts.oids}`;
   if (pgOut.rows.length !== ts.rows.length) return `${pgOut.rows.length} rows vs ${ts.rows.length}`;
-  const a = pgOut.rows.map(rowKey).sort();
-  const b = ts.rows.map(rowKey).sort();
+  // Texts are compared exactly, except where the query picks representatives of equal
+  // values (see Query.representatives): there 1.5 = 1.50 and 0 = -0.
+  const key = query.representatives ? byValue(pgOut.oids) : rowKey;
+  const a = pgOut.rows.map(key);
+  const b = ts.rows.map(key);
+  if (query.ordered) {
+    // Rows tied in the ORDER BY are equal in every output column, up to those same
+    // representation differences.
+    const tie = byValue(pgOut.oids);
+    const at = pgOut.rows.findIndex((row, k) => tie(row) !== tie(ts.rows[k]));
+    if (at >= 0) return `row ${at}: ${rowKey(pgOut.rows[at])} vs ${rowKey(ts.rows[at])}`;
+  }
+  a.sort(); b.sort();
   const at = a.findIndex((x, k) => x !== b[k]);
-  if (at >= 0) return `sorted row ${at}: ${a[at]} vs ${b[at]}`;
-  if (!ordered) return null;
-  // In order: the same rows (checked above, texts exact) in the same order, where a
-  // numeric's scale is ignored: 1.5 and 1.50 are equal, so a sort may put them either way.
-  const numericCols = pgOut.oids.map((o) => o === NUMERIC_OID);
-  const sortKey = (row: (string | null)[]): string => rowKey(row.map((v, k) => (numericCols[k] && v !== null ? normalizeNumeric(v) : v)));
-  const oa = pgOut.rows.map(sortKey);
-  const ob = ts.rows.map(sortKey);
-  const bt = oa.findIndex((x, k) => x !== ob[k]);
-  return bt < 0 ? null : `row ${bt}: ${JSON.stringify(pgOut.rows[bt])} vs ${JSON.stringify(ts.rows[bt])}`;
+  return at < 0 ? null : `sorted row ${at}: ${a[at]} vs ${b[at]}`;
 }
 
 const NUMERIC_OID = 1700;
-const normalizeNumeric = (v: string): string => (v.includes('.') ? v.replace(/\.?0+$/, '') : v);
+const FLOAT8_OID = 701;
+
+/** A row's key with numerics compared by value (scale dropped) and float -0 as 0. */
+function byValue(oids: number[]): (row: (string | null)[]) => string {
+  return (row) => rowKey(row.map((v, k) => {
+    if (v === null) return v;
+    if (oids[k] === NUMERIC_OID && v.includes('.')) return v.replace(/\.?0+$/, '').replace(/^-0$/, '0');
+    if (oids[k] === FLOAT8_OID && v === '-0') return '0';
+    return v;
+  }));
+}
 
 const show = (o: Outcome): string => ('error' in o ? `ERROR ${o.error}: ${o.message}` : `types ${o.oids.join(',')}; ${o.rows.length} rows ${o.rows.slice(0, 12).map(rowKey).join(' ')}${o.rows.length > 12 ? ' …' : ''}`);
 
@@ -132,7 +144,7 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         const actual = await run(tsc, query.sql);
         compared++;
         if ('error' in expected && 'error' in actual) bothFailed++;
-        const why = compare(expected, actual, query.ordered);
+        const why = compare(expected, actual, query);
         if (why === null) continue;
         const report = [
           `MISMATCH seed=${BASE_SEED} schema=${s} query=${q} (replay: DIFF_SEED=${BASE_SEED} DIFF_ONLY=${s}:${q}): ${why}`,

@@ -20,7 +20,18 @@ const isNum = (f: Fam): boolean => f === 'int' || f === 'numeric' || f === 'floa
 export interface Column { name: string; type: string; fam: Fam }
 export interface Table { name: string; cols: Column[]; pk: boolean }
 export interface Schema { tables: Table[]; ddl: string[]; inserts: string[] }
-export interface Query { sql: string; ordered: boolean }
+export interface Query {
+  sql: string;
+  /** The ORDER BY is total over the output: compare rows in order. */
+  ordered: boolean;
+  /**
+   * Some output values are representatives of several equal ones: DISTINCT, GROUP BY, set
+   * operations, min/max, or ties cut by LIMIT. Equal numerics may differ in scale (1.5 and
+   * 1.50) and floats in sign (0 and -0), and which one stands for the group is not
+   * defined, so such queries compare those columns by value.
+   */
+  representatives: boolean;
+}
 
 const COLUMN_TYPES: ReadonlyArray<[string, Fam]> = [
   ['int2', 'int'], ['int4', 'int'], ['int8', 'int'], ['numeric(10,2)', 'numeric'], ['numeric', 'numeric'],
@@ -39,7 +50,7 @@ function literalFor(r: Rand, type: string): string {
     case 'int8': return r.pick(['0', '1', '3', '-5', '42', '9007199254740993', '3']);
     case 'numeric(10,2)': return r.pick(['0', '1.5', '-2.25', '100', '3.14', '0.01', '1.5', '9999.99']);
     case 'numeric': return r.pick(['0', '1.5', '-2.250', '100', '3.14159', '0.001', '1e5', '7']);
-    case 'float8': return r.pick(['0', '0.5', '-1.25', '3', '1e5', '2.75', '0.5', '-0.125', '1e-3']);
+    case 'float8': return r.pick(['0.5', '-1.25', '3', '1e5', '2.75', '0.5', '-0.125', '0.0625']);
     case 'text': case 'varchar(12)': return r.pick(["''", "'a'", "'ab'", "'abc'", "'B'", "'hello'", "'Zz'", "'a%b'", "' x '", "'ab'", "'hello world'", "'12'"]);
     case 'bool': return r.pick(['true', 'false']);
     case 'date': return r.pick(["'2024-01-02'", "'1999-12-31'", "'2000-02-29'", "'2024-01-02'", "'1970-01-01'", "'2023-12-31'"]);
@@ -117,7 +128,7 @@ export class QueryGen {
     this.risky = true;
     let sql: string;
     if (r.chance(0.2)) {
-      sql = `SELECT sum(${this.num(r.pick(NUMERIC_FAMS), 2, rel.refs)}) AS x0, count(*) AS x1 FROM ${rel.from}`;
+      sql = `SELECT sum(${this.num(r.pick<Fam>(['int', 'numeric']), 2, rel.refs)}) AS x0, count(*) AS x1 FROM ${rel.from}`;
     } else {
       const items = Array.from({ length: 1 + r.int(3) }, (_, k) => {
         const fam = r.chance(0.7) ? r.pick<Fam>(['int', 'numeric', 'float']) : r.pick<Fam>(['text', 'date', 'ts']);
@@ -126,7 +137,7 @@ export class QueryGen {
       sql = `SELECT ${items.join(', ')} FROM ${rel.from}`;
     }
     this.risky = false;
-    return { sql, ordered: false };
+    return { sql, ordered: false, representatives: sql.includes('sum(') };
   }
 
   // ---- FROM items ----
@@ -193,9 +204,9 @@ export class QueryGen {
     const distinct = r.chance(0.2);
     let where = '';
     if (r.chance(0.7)) where = ` WHERE ${withSubqueries ? this.subqueryPredicate(rel.refs) : this.bool(3, rel.refs)}`;
-    const { orderBy, ordered } = this.orderBy(items.length, !distinct ? rel.refs : null);
+    const { orderBy, ordered, limited } = this.orderBy(items.length, !distinct ? rel.refs : null);
     const sql = `SELECT ${distinct ? 'DISTINCT ' : ''}${items.map((e, k) => `${e.sql} AS x${k}`).join(', ')} FROM ${rel.from}${where}${orderBy}`;
-    return { sql, ordered };
+    return { sql, ordered, representatives: distinct || limited || withSubqueries };
   }
 
   private groupSelect(rel: Rel): Query {
@@ -218,7 +229,7 @@ export class QueryGen {
       if (r.chance(0.3)) having += ` ${r.pick(['AND', 'OR'])} count(*) > 1`;
     }
     const { orderBy, ordered } = this.orderBy(items.length, null);
-    return { sql: `SELECT ${items.join(', ')} FROM ${rel.from}${where}${groupBy}${having}${orderBy}`, ordered };
+    return { sql: `SELECT ${items.join(', ')} FROM ${rel.from}${where}${groupBy}${having}${orderBy}`, ordered, representatives: true };
   }
 
   private aggregate(refs: Ref[]): string {
@@ -231,7 +242,9 @@ export class QueryGen {
     if (k === 2) return `count(DISTINCT ${any.sql})`;
     if (k <= 5 && nums.length > 0) {
       const c = r.pick(nums);
-      const arg = r.chance(0.3) ? this.expr(c.fam, 1, refs) : c.sql;
+      // Float data are dyadic fractions, so sums of the columns are exact in any order;
+      // sums of computed floats would depend on the order rows arrive in.
+      const arg = c.fam !== 'float' && r.chance(0.3) ? this.expr(c.fam, 1, refs) : c.sql;
       return `${r.pick(['sum', 'avg', 'sum', 'min', 'max'])}(${r.chance(0.15) ? 'DISTINCT ' : ''}${arg})`;
     }
     if (k <= 7) {
@@ -282,7 +295,7 @@ export class QueryGen {
       rel = { from: `${rel.from} ${r.pick(['JOIN', 'LEFT JOIN'])} ${other.from} ON ${on}`, refs: [...rel.refs, ...other.refs] };
     }
     const q = r.chance(0.3) ? this.groupSelect(rel) : this.plainSelect(rel);
-    return { sql: `${cte} ${q.sql}`, ordered: q.ordered };
+    return { sql: `${cte} ${q.sql}`, ordered: q.ordered, representatives: q.representatives || grouped };
   }
 
   /** UNION / INTERSECT / EXCEPT of two single-table selects with the same column families. */
@@ -295,7 +308,13 @@ export class QueryGen {
     const side = (rel: Rel): string => {
       // Which of two equal values a set operation keeps is not defined, so numerics get one
       // scale (1.5 and 1.50 would otherwise be a legitimate difference).
-      const items = fams.map((f) => (f === 'numeric' ? `round(${this.expr(f, 1, rel.refs)}, 2)` : this.expr(f, 1, rel.refs)));
+      // An untyped literal as a whole leaf column stays unknown for the set operation's type
+      // resolution in PostgreSQL; Tessera types it as text first (sql/README.md), so the
+      // literal is typed here.
+      const items = fams.map((f) => {
+        const e = this.expr(f, 1, rel.refs);
+        return f === 'numeric' ? `round(${e}, 2)` : /^'[^']*'$/.test(e) ? `${e}::text` : e;
+      });
       const where = r.chance(0.5) ? ` WHERE ${this.bool(2, rel.refs)}` : '';
       return `SELECT ${items.join(', ')} FROM ${rel.from}${where}`;
     };
@@ -306,14 +325,14 @@ export class QueryGen {
       orderBy = ` ORDER BY ${fams.map((_, k) => `${k + 1}${r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST'])}`).join(', ')}`;
       if (r.chance(0.5)) orderBy += ` LIMIT ${r.int(6)}${r.chance(0.4) ? ` OFFSET ${r.int(4)}` : ''}`;
     }
-    return { sql: `${side(a)} ${op} ${side(b)}${orderBy}`, ordered: total };
+    return { sql: `${side(a)} ${op} ${side(b)}${orderBy}`, ordered: total, representatives: true };
   }
 
   /**
    * ORDER BY over the output columns. A total order sorts by every output column (so
    * tied rows are equal) and may add LIMIT/OFFSET; a partial one sorts by some.
    */
-  private orderBy(n: number, extraRefs: Ref[] | null): { orderBy: string; ordered: boolean } {
+  private orderBy(n: number, extraRefs: Ref[] | null): { orderBy: string; ordered: boolean; limited?: boolean } {
     const r = this.r;
     const k = r.int(10);
     if (k < 3) return { orderBy: '', ordered: false };
@@ -328,7 +347,7 @@ export class QueryGen {
     }
     let limit = '';
     if (r.chance(0.5)) limit = r.pick([` LIMIT ${r.int(8)}`, ` LIMIT ${r.int(8)} OFFSET ${r.int(5)}`, ` OFFSET ${r.int(5)}`, ` FETCH FIRST ${1 + r.int(3)} ROWS ONLY`]);
-    return { orderBy: ` ORDER BY ${keys.join(', ')}${limit}`, ordered: true };
+    return { orderBy: ` ORDER BY ${keys.join(', ')}${limit}`, ordered: true, limited: limit !== '' };
   }
 
   // ---- subqueries ----
@@ -385,7 +404,7 @@ export class QueryGen {
     switch (fam) {
       case 'int': return this.risky && r.chance(0.3) ? r.pick(['32767::int2', '2147483647', '-2147483648', '9223372036854775807', '0']) : r.pick(['0', '1', '2', '-3', '7', '10', '3::int2', '5::int8', '-1']);
       case 'numeric': return r.pick(['1.5', '0.1', '-2.25', '100.000', '0', '3.14159', '2.50']);
-      case 'float': return r.pick(['0.5::float8', '2::float8', "'-1.25'::float8", '1e3', "'0'::float8", '1.5e-3']);
+      case 'float': return r.pick(['0.5::float8', '2::float8', "'-1.25'::float8", '1e3', "'0.25'::float8", '3.75e-1']);
       case 'text': return r.pick(["'ab'", "'x'", "''", "'hello'", "'B'", "'a%b'", 'NULL::text']);
       case 'bool': return r.pick(['true', 'false', 'NULL::bool']);
       case 'date': return r.pick(["date '2024-01-02'", "'2000-01-01'::date", "date '1999-12-31'"]);
@@ -412,7 +431,7 @@ export class QueryGen {
         // queries a product's operands are leaves.
         const small = op === '*' && !this.risky;
         const a = small ? this.leaf(fam === 'numeric' ? r.pick<Fam>(['int', 'numeric']) : fam, refs) : operand();
-        let b = small ? this.leaf(fam, refs) : fam === 'float' ? this.num('float', d, refs) : fam === 'numeric' ? this.num('numeric', d, refs) : operand();
+        let b = small ? this.leaf(fam, []) : fam === 'float' ? this.num('float', d, refs) : fam === 'numeric' ? this.num('numeric', d, refs) : operand();
         if ((op === '/' || op === '%') && !this.risky) b = `nullif(${b}, 0)`;
         return `(${a} ${op} ${b})`;
       }
