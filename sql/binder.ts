@@ -345,7 +345,7 @@ export class ExprBinder {
       case 'string': return { k: 'const', v: v.text, t: T.unknown };
       case 'integer': {
         const n = Number(v.text);
-        if (Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647) return { k: 'const', v: n, t: T.int4 };
+        if (Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647) return { k: 'const', v: n + 0, t: T.int4 }; // -0 is 0
         const b = BigInt(v.text);
         if (b >= -(2n ** 63n) && b < 2n ** 63n) return { k: 'const', v: b, t: T.int8 };
         return { k: 'const', v: formatDec(parseDec(v.text)), t: T.numeric };

@@ -125,6 +125,7 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
   it(`gives PostgreSQL's answers to ${SCHEMAS * QUERIES_PER_SCHEMA} generated queries (seed ${BASE_SEED})`, async () => {
     let compared = 0;
     let bothFailed = 0;
+    const failedCodes = new Map<string, number>();
     const mismatches: string[] = [];
     for (let s = 0; s < SCHEMAS; s++) {
       if (ONLY !== undefined && ONLY[0] !== s) continue;
@@ -143,7 +144,10 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         const expected = await run(pgc, query.sql);
         const actual = await run(tsc, query.sql);
         compared++;
-        if ('error' in expected && 'error' in actual) bothFailed++;
+        if ('error' in expected && 'error' in actual) {
+          bothFailed++;
+          failedCodes.set(expected.error, (failedCodes.get(expected.error) ?? 0) + 1);
+        }
         const why = compare(expected, actual, query);
         if (why === null) continue;
         const report = [
@@ -157,7 +161,7 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         mismatches.push(report.split('\n')[0]);
       }
     }
-    console.log(`differential: ${compared} queries (seed ${BASE_SEED}), ${bothFailed} failed in both, ${mismatches.length} mismatches`);
+    console.log(`differential: ${compared} queries (seed ${BASE_SEED}), ${bothFailed} failed in both (${[...failedCodes].map(([c, n]) => `${c}×${n}`).join(' ')}), ${mismatches.length} mismatches`);
     if (ONLY === undefined) {
       expect(compared).toBe(SCHEMAS * QUERIES_PER_SCHEMA);
       // Most queries must return rows, or the comparison says little.
