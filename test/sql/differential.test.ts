@@ -10,7 +10,8 @@
 // top of differential/gen.ts.
 //
 // Replay: DIFF_SEED=<seed> npx vitest run test/sql/differential.test.ts; DIFF_ONLY=<schema>:<query>
-// runs one query; DIFF_SCHEMAS and DIFF_QUERIES change the amount.
+// runs one query; DIFF_SCHEMAS and DIFF_QUERIES change the amount; DIFF_TRACE prints every
+// schema and query, DIFF_SHOW_FAILED the queries both systems reject.
 
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,7 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         if ('error' in expected && 'error' in actual) {
           bothFailed++;
           failedCodes.set(expected.error, (failedCodes.get(expected.error) ?? 0) + 1);
+          if (process.env.DIFF_SHOW_FAILED) console.log(`both failed ${expected.error} ${expected.message}: ${query.sql}`);
         }
         const why = compare(expected, actual, query);
         if (why === null) continue;

@@ -445,7 +445,7 @@ export class QueryGen {
         if ((op === '/' || op === '%') && !this.risky) b = `nullif(${b}, 0)`;
         return `(${a} ${op} ${b})`;
       }
-      case 3: return `(-${this.num(fam, d, refs)})`;
+      case 3: return `(- ${this.num(fam, d, refs)})`; // the space: `--3` would be a comment
       case 4: return `abs(${this.num(fam, d, refs)})`;
       case 5:
         if (fam === 'numeric') return r.pick([`round(${this.num('numeric', d, refs)}, ${r.int(3)})`, `trunc(${this.num('numeric', d, refs)}, 1)`, `round(${this.num('numeric', d, refs)})`, `ceil(${this.num('numeric', d, refs)})`, `floor(${this.num('numeric', d, refs)})`, `sign(${this.num('numeric', d, refs)})`, `mod(${this.num('numeric', d, refs)}, ${this.guard(this.num('int', d, refs))})`]);
