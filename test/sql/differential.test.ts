@@ -6,8 +6,8 @@
 //
 // Results are compared exactly (column type OIDs and every value's text) in order when
 // the query's ORDER BY is total over its output, otherwise as multisets. Where both
-// fail, their SQLSTATEs must be equal (for data exceptions, their class). What the generator leaves out and why is at the
-// top of differential/gen.ts.
+// fail, their SQLSTATEs must be equal (for data exceptions, their class). What the
+// generator leaves out and why is at the top of differential/gen.ts.
 //
 // Replay: DIFF_SEED=<seed> npx vitest run test/sql/differential.test.ts; DIFF_ONLY=<schema>:<query>
 // runs one query; DIFF_SCHEMAS and DIFF_QUERIES change the amount; DIFF_TRACE prints every
@@ -33,14 +33,23 @@ const rawText = { getTypeParser: () => (v: string) => v };
 
 type Outcome = { error: string; message: string } | { oids: number[]; rows: (string | null)[][] };
 
+/** A query that gets no answer at all is a hang (a broken connection, a stuck server), not a slow query. */
+const ANSWER_WAIT_MS_MAX = 60_000;
+
 async function run(c: pg.Client, sql: string): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WAIT_MS_MAX} ms to: ${sql}`)), ANSWER_WAIT_MS_MAX);
+  });
   try {
-    const r = await c.query({ text: sql, rowMode: 'array', types: rawText as never });
+    const r = await Promise.race([c.query({ text: sql, rowMode: 'array', types: rawText as never }), hang]);
     return { oids: r.fields.map((f) => f.dataTypeID), rows: r.rows as (string | null)[][] };
   } catch (err) {
     const e = err as { code?: string; message: string };
     if (e.code === undefined) throw err; // a broken connection, not an SQL error
     return { error: e.code, message: e.message };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -111,6 +120,10 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
     const addr = await server.listen(0, '127.0.0.1');
     pgc = new pg.Client({ host: '127.0.0.1', port: peer.port, user: 'postgres', database: 'postgres' });
     tsc = new pg.Client({ host: '127.0.0.1', port: addr.port, user: 'postgres', database: 'postgres' });
+    // A protocol error on either connection is reported here; the query waiting on it then
+    // fails by ANSWER_WAIT_MS_MAX naming the query.
+    pgc.on('error', (e) => console.error(`connection to PostgreSQL failed: ${e.message}`));
+    tsc.on('error', (e) => console.error(`connection to Tessera failed: ${e.message}`));
     await pgc.connect();
     await tsc.connect();
   }, 120_000);
@@ -142,8 +155,10 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         const query = gen.query();
         if (ONLY !== undefined && ONLY[1] !== q) continue;
         if (process.env.DIFF_TRACE) console.log(`${s}:${q} ${query.sql}`);
-        const expected = await run(pgc, query.sql);
-        const actual = await run(tsc, query.sql);
+        const where = `seed=${BASE_SEED} schema=${s} query=${q} (replay: DIFF_SEED=${BASE_SEED} DIFF_ONLY=${s}:${q})`;
+        const answer = (c: pg.Client): Promise<Outcome> => run(c, query.sql).catch((err: Error) => { throw new Error(`${where}: ${err.message}`); });
+        const expected = await answer(pgc);
+        const actual = await answer(tsc);
         compared++;
         if ('error' in expected && 'error' in actual) {
           bothFailed++;
@@ -153,7 +168,7 @@ describe.skipIf(!havePostgres && process.env.CI === undefined)('differential tes
         const why = compare(expected, actual, query);
         if (why === null) continue;
         const report = [
-          `MISMATCH seed=${BASE_SEED} schema=${s} query=${q} (replay: DIFF_SEED=${BASE_SEED} DIFF_ONLY=${s}:${q}): ${why}`,
+          `MISMATCH ${where}: ${why}`,
           `  schema: ${schema.ddl.join('; ')}`,
           `  query:  ${query.sql}`,
           `  postgres: ${show(expected)}`,
