@@ -410,6 +410,15 @@ export class QueryGen {
   private leaf(fam: Fam, refs: Ref[]): string {
     const c = this.r.chance(0.75) ? this.col(fam, refs) : null;
     if (c !== null) return c;
+    const lit = this.literal(fam);
+    // PostgreSQL evaluates an operator over constants when planning, so `1/0` fails even
+    // where no row reaches it (an empty table, a CASE branch not taken); Tessera evaluates
+    // per row (sql/README.md). In risky queries a literal is hidden behind a column.
+    if (this.risky && refs.length > 0) return `(CASE WHEN ${refs[0].sql} IS NULL THEN ${lit} ELSE ${lit} END)`;
+    return lit;
+  }
+
+  private literal(fam: Fam): string {
     const r = this.r;
     switch (fam) {
       case 'int': return this.risky && r.chance(0.3) ? r.pick(['32767::int2', '2147483647', '-2147483648', '9223372036854775807', '0']) : r.pick(['0', '1', '2', '-3', '7', '10', '3::int2', '5::int8', '-1']);
