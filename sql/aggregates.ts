@@ -6,7 +6,7 @@ import { SqlError, SqlState } from './errors.js';
 import { textOf, toJsonText } from './functions.js';
 import { formatInterval, intervalAdd, intervalMul, parseInterval } from './datetime.js';
 import { decAdd, decDiv, decFromBigInt, formatDec, parseDec, type Dec } from './numeric.js';
-import { arrayOf, formatType, Oid, T, type SqlType } from './types.js';
+import { arrayOf, formatType, isArray, Oid, T, type SqlType } from './types.js';
 import { checkInt8, comparator, groupKey, type SqlValue } from './values.js';
 
 export interface AggState {
@@ -55,9 +55,12 @@ export function aggregateType(name: string, argTypes: SqlType[], star: boolean):
         case Oid.interval: return T.interval;
         default: throw noFn();
       }
-    case 'min': case 'max':
-      if (argTypes.length !== 1 || a.oid === Oid.json) throw noFn();
-      return { oid: a.oid, mod: -1 };
+    case 'min': case 'max': {
+      if (argTypes.length !== 1) throw noFn();
+      const t = minMaxArgType(a);
+      if (t === undefined) throw noFn();
+      return t;
+    }
     case 'string_agg':
       if (argTypes.length !== 2) throw noFn();
       return a.oid === Oid.bytea ? T.bytea : T.text;
@@ -78,8 +81,26 @@ export function aggregateType(name: string, argTypes: SqlType[], star: boolean):
   }
 }
 
+/**
+ * The input (and result) type of min/max over a type, as PostgreSQL resolves it: its
+ * catalog has min/max for numbers, text, bpchar, dates and times, interval, oid and
+ * arrays; varchar and name convert to text; bool, uuid, bytea and json have none.
+ */
+function minMaxArgType(a: SqlType): SqlType | undefined {
+  if (isArray(a)) return { oid: a.oid, mod: -1 };
+  switch (a.oid) {
+    case Oid.int2: case Oid.int4: case Oid.int8: case Oid.float4: case Oid.float8: case Oid.numeric:
+    case Oid.text: case Oid.bpchar: case Oid.date: case Oid.timestamp: case Oid.timestamptz:
+    case Oid.interval: case Oid.oid:
+      return { oid: a.oid, mod: -1 };
+    case Oid.varchar: case Oid.name: case Oid.unknown: return T.text;
+    default: return undefined;
+  }
+}
+
 /** Argument types an aggregate's arguments are coerced to before step(). */
 export function aggregateArgTypes(name: string, argTypes: SqlType[]): SqlType[] {
+  if ((name === 'min' || name === 'max') && argTypes.length === 1) return [minMaxArgType(argTypes[0]) ?? argTypes[0]];
   if (name === 'string_agg') return argTypes[0].oid === Oid.bytea ? [T.bytea, T.bytea] : [T.text, T.text];
   if (name.startsWith('stddev') || name.startsWith('var')) return [T.float8];
   return argTypes.map((t) => (t.oid === Oid.unknown ? T.text : t));

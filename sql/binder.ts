@@ -281,7 +281,16 @@ export class ExprBinder {
       case 'inList': {
         const arg = this.bind(e.arg);
         const list = e.list.map((x) => this.bind(x));
-        const ct = this.commonType([arg, ...list], 'IN', e.pos);
+        let ct: SqlType;
+        try {
+          ct = this.commonType([arg, ...list], 'IN', e.pos);
+        } catch (err) {
+          if (!(err instanceof SqlError) || err.code !== SqlState.datatypeMismatch) throw err;
+          // As PostgreSQL does when the list has no common type: one = (or <>) per element,
+          // ORed (ANDed), each resolved on its own (42883 where no operator exists).
+          const cmps = list.map((x, i) => this.compare(e.not ? '<>' : '=', arg, x, e.list[i].pos));
+          return cmps.reduce((a, b) => ({ k: e.not ? 'and' : 'or', args: [a, b], t: BOOL }) as BExpr);
+        }
         return { k: 'in', e: this.coerce(arg, ct, 'implicit', e.arg.pos), list: list.map((x, i) => this.coerce(x, ct, 'implicit', e.list[i].pos)), ct, neg: e.not, t: BOOL };
       }
       case 'inQuery': return this.subqueryIn(e.arg, e.query, e.not, e.pos);
@@ -336,7 +345,7 @@ export class ExprBinder {
       case 'string': return { k: 'const', v: v.text, t: T.unknown };
       case 'integer': {
         const n = Number(v.text);
-        if (Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647) return { k: 'const', v: n, t: T.int4 };
+        if (Number.isSafeInteger(n) && n >= -2147483648 && n <= 2147483647) return { k: 'const', v: n + 0, t: T.int4 }; // -0 is 0
         const b = BigInt(v.text);
         if (b >= -(2n ** 63n) && b < 2n ** 63n) return { k: 'const', v: b, t: T.int8 };
         return { k: 'const', v: formatDec(parseDec(v.text)), t: T.numeric };
@@ -406,7 +415,11 @@ export class ExprBinder {
     }
   }
 
-  /** PostgreSQL's UNION/CASE type resolution (simplified): the common type of a list. */
+  /**
+   * PostgreSQL's UNION/CASE type resolution (simplified): the common type of a list. As
+   * in select_common_type, the first typed element is the candidate and a later one
+   * replaces it only when the candidate converts to it implicitly and not back.
+   */
   commonType(list: BExpr[], context: string, pos: number): SqlType {
     const typed = list.filter((x) => x.t.oid !== Oid.unknown);
     if (typed.length === 0) return T.text;
@@ -424,7 +437,9 @@ export class ExprBinder {
         continue;
       }
       if (isTextLike(best.oid) && isTextLike(t.oid)) {
-        best = T.text;
+        // Within the string category every pair converts implicitly both ways, so
+        // PostgreSQL keeps the first type (varchar, bpchar, name) unless it is "char".
+        best = best.oid === Oid.char ? T.text : { oid: best.oid, mod: -1 };
         continue;
       }
       if (isOidLike(best.oid) && (isOidLike(t.oid) || isIntegerType(t.oid))) continue;
@@ -580,7 +595,8 @@ export class ExprBinder {
     if (b.t.oid === Oid.unknown) b = this.coerce(b, oidOf(a) === Oid.date ? T.int4 : T.interval, 'implicit', pos);
     const A = oidOf(a), B = oidOf(b);
     const call = (fn: string, args: BExpr[], t: SqlType): BExpr => this.fold({ k: 'call', fn, args, t }, pos);
-    if (A === Oid.date && (B === Oid.int4 || B === Oid.int2 || B === Oid.int8) && (op === '+' || op === '-')) return call(`${op}:date_int`, [a, this.coerce(b, T.int4, 'assignment', pos)], T.date);
+    // date ± integer takes int4 (int2 converts implicitly); PostgreSQL has no date ± bigint.
+    if (A === Oid.date && (B === Oid.int4 || B === Oid.int2) && (op === '+' || op === '-')) return call(`${op}:date_int`, [a, this.coerce(b, T.int4, 'implicit', pos)], T.date);
     if ((A === Oid.int4 || A === Oid.int2) && B === Oid.date && op === '+') return call('+:date_int', [b, this.coerce(a, T.int4, 'implicit', pos)], T.date);
     if (A === Oid.date && B === Oid.date && op === '-') return call('-:date', [a, b], T.int4);
     if (A === Oid.date && B === Oid.interval && (op === '+' || op === '-')) return call(`${op}:date_interval`, [a, b], T.timestamp);
@@ -631,7 +647,8 @@ export class ExprBinder {
     });
     const results = e.whens.map((w) => this.bind(w.then));
     const elseE = e.else ? this.bind(e.else) : undefined;
-    const all = elseE ? [...results, elseE] : results;
+    // PostgreSQL resolves the ELSE result's type first (transformCaseExpr), so it wins ties.
+    const all = elseE ? [elseE, ...results] : results;
     const t = this.commonType(all, 'CASE', e.pos);
     return {
       k: 'case',
@@ -726,7 +743,7 @@ export class ExprBinder {
       }
       case 'nullif': {
         if (args.length !== 2) throw this.err(SqlState.undefinedFunction, 'function nullif requires two arguments', e.pos);
-        const t = args[0].t.oid === Oid.unknown ? this.commonType(args, 'NULLIF', e.pos) : args[0].t;
+        const t = args[0].t.oid === Oid.unknown ? nullifType(this.commonType(args, 'NULLIF', e.pos), T.unknown, () => T.text) : nullifType(args[0].t, args[1].t, () => this.comparisonType(args[0].t, args[1].t, '=', e.pos));
         const a = this.coerce(args[0], t, 'implicit', e.pos);
         return { k: 'case', whens: [[this.compare('=', a, args[1], e.pos), { k: 'const', v: null, t }]], else: a, t };
       }
@@ -976,3 +993,24 @@ function castProjection(q: PlannedQuery, t: SqlType): PlannedQuery['plan'] {
 
 export { mapExpr };
 export type { SqlValue };
+
+/**
+ * NULLIF(a, b) returns a converted to the left input type of the `=` operator PostgreSQL
+ * picks for (a, b): a's own type where a cross-type operator exists (integers, floats,
+ * date/timestamp, name = text), text for varchar (it has no `=` of its own), else the
+ * common comparison type (int = numeric compares as numeric, numeric = float8 as float8).
+ */
+function nullifType(l: SqlType, r: SqlType, comparison: () => SqlType): SqlType {
+  const dt = (o: number): boolean => o === Oid.date || o === Oid.timestamp || o === Oid.timestamptz;
+  const float = (o: number): boolean => o === Oid.float4 || o === Oid.float8;
+  if (r.oid === Oid.unknown) return l.oid === Oid.varchar ? T.text : l;
+  if (isIntegerType(l.oid) && isIntegerType(r.oid)) return l;
+  if (float(l.oid) && float(r.oid)) return l;
+  if (dt(l.oid) && dt(r.oid)) return l;
+  if (isTextLike(l.oid) && isTextLike(r.oid)) {
+    if (l.oid === Oid.name) return l;
+    if (l.oid === Oid.bpchar && r.oid === Oid.bpchar) return l;
+    return T.text;
+  }
+  return comparison();
+}

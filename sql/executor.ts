@@ -143,8 +143,12 @@ export function keyValue(v: SqlValue, col: { type: SqlType }): SqlValue | undefi
   if (v === null) return undefined;
   switch (col.type.oid) {
     case Oid.int2: case Oid.int4: {
-      const n = typeof v === 'bigint' ? Number(v) : (v as number);
-      return Number.isInteger(n) ? n : undefined;
+      // A bigint beyond the column's range (int8 = int4 in a lookup join) matches no row;
+      // converted to a number it could round onto a stored key or fail to encode.
+      const limit = col.type.oid === Oid.int2 ? 2 ** 15 : 2 ** 31;
+      if (typeof v === 'bigint') return v >= -BigInt(limit) && v < BigInt(limit) ? Number(v) : undefined;
+      const n = v as number;
+      return Number.isInteger(n) && n >= -limit && n < limit ? n : undefined;
     }
     case Oid.int8: return typeof v === 'number' ? (Number.isInteger(v) ? BigInt(v) : undefined) : v;
     case Oid.bpchar: {

@@ -9,7 +9,7 @@ import {
 } from './datetime.js';
 import { SqlError, SqlState, divisionByZero } from './errors.js';
 import {
-  ceilDec, decAbs, decAdd, decDiv, decExp, decLn, decPower, decDivTrunc, decFromBigInt, decMod, decMul, decNeg, decSign,
+  ceilDec, decAbs, decAdd, decDiv, decExp, decLn, decLog, decPower, decDivTrunc, decFromBigInt, decMod, decMul, decNeg, decSign,
   decSqrt, decToNumber, floorDec, formatDec, parseDec, roundDec, truncDec, type Dec,
 } from './numeric.js';
 import { arrayOf, elemType, formatType, Oid, T, type SqlType } from './types.js';
@@ -194,8 +194,15 @@ def('^:float8', ([a, b]) => {
 def('^:numeric', ([a, b]) => formatDec(decPower(dec(a), dec(b))));
 
 // date and time arithmetic
-def('+:date_int', ([a, b]) => num(a) + num(b));
-def('-:date_int', ([a, b]) => num(a) - num(b));
+// PostgreSQL's date range in days from 1970-01-01: 4714-11-24 BC … 5874897-12-31.
+const DATE_DAYS_MIN = -2440588;
+const DATE_DAYS_MAX = 2145042905;
+function checkDate(d: number): number {
+  if (d < DATE_DAYS_MIN || d > DATE_DAYS_MAX) throw new SqlError(SqlState.datetimeFieldOverflow, 'date out of range');
+  return d;
+}
+def('+:date_int', ([a, b]) => checkDate(num(a) + num(b)));
+def('-:date_int', ([a, b]) => checkDate(num(a) - num(b)));
 def('-:date', ([a, b]) => num(a) - num(b));
 def('+:date_interval', ([a, b]) => timestampPlusInterval(num(a) * MICROS_PER_DAY, parseInterval(str(b)), 1));
 def('-:date_interval', ([a, b]) => timestampPlusInterval(num(a) * MICROS_PER_DAY, parseInterval(str(b)), -1));
@@ -400,10 +407,7 @@ for (const name of ['power', 'pow']) {
 fn('exp', [Oid.float8], T.float8, ([a]) => floatCheck(Math.exp(num(a)), num(a), 0));
 fn('exp', [Oid.numeric], T.numeric, ([a]) => formatDec(decExp(dec(a))));
 fn('ln', [Oid.numeric], T.numeric, ([a]) => formatDec(decLn(dec(a))));
-fn('log', [Oid.numeric, Oid.numeric], T.numeric, ([b, x]) => {
-  const lb = decLn(dec(b)), lx = decLn(dec(x));
-  return formatDec(decDiv(lx, lb));
-});
+fn('log', [Oid.numeric, Oid.numeric], T.numeric, ([b, x]) => formatDec(decLog(dec(b), dec(x))));
 fn('ln', [Oid.float8], T.float8, ([a]) => {
   if (num(a) <= 0) throw new SqlError(SqlState.invalidArgumentForPowerFunction, num(a) === 0 ? 'cannot take logarithm of zero' : 'cannot take logarithm of a negative number');
   return Math.log(num(a));
@@ -413,6 +417,11 @@ fn('log', [Oid.float8], T.float8, ([a]) => {
   return Math.log10(num(a));
 });
 fn('log10', [Oid.float8], T.float8, ([a]) => Math.log10(num(a)));
+// log(numeric) and log10(numeric) are log(10, x) in PostgreSQL's catalog (numeric, with
+// that function's result scale), not the float logarithm.
+for (const name of ['log', 'log10']) {
+  fn(name, [Oid.numeric], T.numeric, ([x]) => formatDec(decLog({ n: 10n, s: 0 }, dec(x))), { id: `${name}:numeric` });
+}
 fn('pi', [], T.float8, () => Math.PI);
 fn('degrees', [Oid.float8], T.float8, ([a]) => (num(a) * 180) / Math.PI);
 fn('radians', [Oid.float8], T.float8, ([a]) => (num(a) * Math.PI) / 180);

@@ -328,6 +328,33 @@ export function decLn(a: Dec): Dec {
   return roundDec({ n: lnFixed(toFixed(a, S), S), s: S }, rscale);
 }
 
+/** PostgreSQL's estimate_ln_dweight: the decimal weight of ln(a), for choosing scales. */
+function estimateLnDweight(a: Dec): number {
+  const v = decToNumber(a);
+  if (v >= 0.9 && v <= 1.1) {
+    const x = decSub(a, { n: 1n, s: 0 });
+    return x.n === 0n ? 0 : Math.floor(Math.log10(Math.abs(decToNumber(x))));
+  }
+  return truncToward0(Math.log10(Math.abs(Math.log(v))));
+}
+
+/**
+ * log(b, x) as PostgreSQL's log_var computes it: at least 16 significant digits and no
+ * fewer decimals than either input, from natural logarithms carried with guard digits.
+ */
+export function decLog(b: Dec, x: Dec): Dec {
+  for (const a of [b, x]) {
+    if (a.n <= 0n) throw new SqlError(SqlState.invalidArgumentForPowerFunction, a.n === 0n ? 'cannot take logarithm of zero' : 'cannot take logarithm of a negative number');
+  }
+  const resultDweight = estimateLnDweight(x) - estimateLnDweight(b);
+  const rscale = Math.min(Math.max(16 - resultDweight, b.s, x.s, 0), MAX_SCALE);
+  const S = rscale + 12 + Math.abs(resultDweight) + Math.abs(estimateLnDweight(b)) + Math.abs(estimateLnDweight(x));
+  const lb = lnFixed(toFixed(b, S), S);
+  if (lb === 0n) throw new SqlError(SqlState.divisionByZero, 'division by zero');
+  const lx = lnFixed(toFixed(x, S), S);
+  return { n: divRound(lx * pow10(rscale), lb), s: rscale };
+}
+
 export function decExp(a: Dec): Dec {
   const approx = decToNumber(a);
   if (approx > 6000) throw new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');

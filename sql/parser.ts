@@ -588,6 +588,17 @@ export class Parser {
         left = { kind: 'isNull', arg: left, not: true, pos };
         continue;
       }
+      // After a postfix IS test a comparison may follow: `x IS NULL = false` is
+      // `(x IS NULL) = false` (the test is a complete expression by then).
+      if (left.kind === 'isNull' || left.kind === 'isBool') left = this.predicateRest(left); // (x IS NULL) BETWEEN …
+      const op = this.peek();
+      if (left.kind !== 'isDistinct' && op.kind === 'op' && Parser.COMPARISON.has(op.value)) {
+        this.next();
+        left = this.quantifiedOrBinary(op.value, left, op.pos, () => this.predicate());
+        const after = this.peek();
+        if (after.kind === 'op' && Parser.COMPARISON.has(after.value)) this.fail();
+        continue;
+      }
       if (!this.isKw('is')) return left;
       this.next();
       const not = this.acceptKw('not');
@@ -597,21 +608,34 @@ export class Parser {
       else if (this.acceptKw('unknown')) left = { kind: 'isBool', arg: left, value: null, not, pos };
       else if (this.acceptKw('distinct')) {
         this.expectKw('from');
-        left = { kind: 'isDistinct', left, right: this.comparison(), not, pos };
+        left = { kind: 'isDistinct', left, right: this.isKw('not') ? this.notOrPredicate() : this.comparison(), not, pos };
+        // IS is non-associative too: nothing IS-like may follow IS [NOT] DISTINCT FROM b.
+        if (this.isKw('is') || this.isKw('isnull') || this.isKw('notnull')) this.fail();
       } else this.fail();
     }
   }
 
   private static readonly COMPARISON = new Set(['<', '>', '=', '<=', '>=', '<>']);
 
+  // Comparison operators are non-associative in PostgreSQL's grammar: `a < b < c` is a
+  // syntax error at the second operator, not `(a < b) < c`.
   private comparison(): Expr {
-    let left = this.predicate();
-    for (;;) {
-      const t = this.peek();
-      if (t.kind !== 'op' || !Parser.COMPARISON.has(t.value)) return left;
-      this.next();
-      left = this.quantifiedOrBinary(t.value, left, t.pos, () => this.predicate());
-    }
+    const left = this.predicate();
+    const t = this.peek();
+    if (t.kind !== 'op' || !Parser.COMPARISON.has(t.value)) return left;
+    this.next();
+    // `a < NOT b` is valid: the right operand may be a NOT expression, which (NOT binding
+    // looser than comparison) extends over any comparison or IS test after it.
+    const cmp = this.quantifiedOrBinary(t.value, left, t.pos, () => this.notOrPredicate());
+    const after = this.peek();
+    if (after.kind === 'op' && Parser.COMPARISON.has(after.value)) this.fail();
+    return cmp;
+  }
+
+  /** A right operand of a comparison or IS DISTINCT FROM: may be a NOT expression (`a < NOT b`). */
+  private notOrPredicate(): Expr {
+    const predicateNot = this.isKw('between', 1) || this.isKw('in', 1) || this.isKw('like', 1) || this.isKw('ilike', 1) || this.isKw('similar', 1);
+    return this.isKw('not') && !predicateNot ? this.notExpr() : this.predicate();
   }
 
   /** After `left op`: `ANY/SOME/ALL (...)` or an ordinary right operand. */
@@ -629,7 +653,11 @@ export class Parser {
   }
 
   private predicate(): Expr {
-    const left = this.otherOp();
+    return this.predicateRest(this.otherOp());
+  }
+
+  /** BETWEEN / IN / LIKE / ILIKE after an already parsed left operand, if one follows. */
+  private predicateRest(left: Expr): Expr {
     const pos = this.peek().pos;
     let not = false;
     if (this.isKw('not') && (this.isKw('between', 1) || this.isKw('in', 1) || this.isKw('like', 1) || this.isKw('ilike', 1) || this.isKw('similar', 1))) {
@@ -744,7 +772,8 @@ export class Parser {
       if (t.value === '+') return arg;
       // Fold -<number> into a negative literal, as PostgreSQL's grammar does.
       if (arg.kind === 'literal' && (arg.value.type === 'integer' || arg.value.type === 'numeric')) {
-        return { kind: 'literal', value: { type: arg.value.type, text: '-' + arg.value.text }, pos: t.pos };
+        const text = arg.value.text.startsWith('-') ? arg.value.text.slice(1) : '-' + arg.value.text; // -(-1)
+        return { kind: 'literal', value: { type: arg.value.type, text }, pos: t.pos };
       }
       return { kind: 'unary', op: '-', arg, pos: t.pos };
     }

@@ -207,6 +207,13 @@ export function typeName(t: SqlType): string {
 }
 
 /** What a type name in DDL or a cast means. `serial` types come back with serial set. */
+/** PostgreSQL built-in types Tessera does not have: valid SQL, so 0A000 rather than 42704. */
+const UNSUPPORTED_BUILTIN_TYPES = new Set([
+  'time', 'timetz', 'money', 'inet', 'cidr', 'macaddr', 'macaddr8', 'point', 'line', 'lseg', 'box', 'path',
+  'polygon', 'circle', 'bit', 'varbit', 'xml', 'tsvector', 'tsquery', 'int4range', 'int8range', 'numrange',
+  'daterange', 'tsrange', 'tstzrange', 'txid_snapshot', 'pg_lsn',
+]);
+
 export function resolveTypeName(tn: TypeName): { type: SqlType; serial?: boolean } {
   const names = tn.names[0] === 'pg_catalog' && tn.names.length === 2 ? [tn.names[1]] : tn.names;
   if (names.length !== 1) throw new SqlError(SqlState.undefinedObject, `type "${tn.names.join('.')}" does not exist`, { position: tn.pos + 1 });
@@ -274,6 +281,7 @@ export function resolveTypeName(tn: TypeName): { type: SqlType; serial?: boolean
     case 'aclitem': type = { oid: Oid.aclitem, mod: -1 }; break;
     case 'unknown': type = T.unknown; break;
     default:
+      if (UNSUPPORTED_BUILTIN_TYPES.has(name)) throw new SqlError(SqlState.featureNotSupported, `type ${name} is not supported`, { position: tn.pos + 1 });
       throw new SqlError(SqlState.undefinedObject, `type "${tn.names.join('.')}" does not exist`, { position: tn.pos + 1 });
   }
   if (tn.arrayDims > 0) {

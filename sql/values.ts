@@ -28,12 +28,12 @@ const INT8_MIN = -(2n ** 63n), INT8_MAX = 2n ** 63n - 1n;
 
 export function checkInt4(v: number): number {
   if (v < INT4_MIN || v > INT4_MAX || Number.isNaN(v)) throw outOfRange('integer');
-  return v;
+  return v + 0; // integers have no -0 (0 * -1 or -(0) in a double would print as -0 when cast to float8)
 }
 
 export function checkInt2(v: number): number {
   if (v < INT2_MIN || v > INT2_MAX || Number.isNaN(v)) throw outOfRange('smallint');
-  return v;
+  return v + 0; // integers have no -0 (0 * -1 or -(0) in a double would print as -0 when cast to float8)
 }
 
 export function checkInt8(v: bigint): bigint {
@@ -56,7 +56,7 @@ function inputInt(text: string, t: 'smallint' | 'integer' | 'bigint'): number | 
   const v = Number(m[1]);
   const [lo, hi] = t === 'integer' ? [INT4_MIN, INT4_MAX] : [INT2_MIN, INT2_MAX];
   if (v < lo || v > hi) throw new SqlError(SqlState.numericValueOutOfRange, `value "${text}" is out of range for type ${t}`);
-  return v;
+  return v + 0; // '-0' is 0
 }
 
 const FLOAT_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;

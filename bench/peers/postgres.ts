@@ -33,7 +33,10 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
   const data = path.join(dir, 'data');
   const [initCmd, initArgs] = asPostgresUser(path.join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  if (init.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr}`);
+  }
   const port = await freePort();
   const opts = { listen_addresses: '127.0.0.1', unix_socket_directories: dir, ...settings };
   const args = ['-D', data, '-p', String(port), ...Object.entries(opts).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
@@ -43,7 +46,12 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
   for (;;) {
     const ready = spawnSync(path.join(BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { encoding: 'utf8' });
     if (ready.status === 0) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`PostgreSQL did not start on port ${port}`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      // Leave nothing behind: a test run that failed here must not leak a server or a data directory.
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`PostgreSQL did not start on port ${port}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -59,6 +59,24 @@ describe('backend messages are byte-exact', () => {
     expect(hex(w.take())).toBe('44' + '00000018' + '0003' + '00000002' + '3132' + '00000004' + '00000007' + 'ffffffff');
   });
 
+  it('DataRow: a text value that makes the buffer grow keeps its length (found by the differential test)', () => {
+    const w = new MessageWriter();
+    const field = { name: 'a', tableOid: 0, columnNumber: 0, typeOid: PgType.text, typeSize: -1, typeModifier: -1, format: PgFormat.Text };
+    const values = Array.from({ length: 3000 }, (_, k) => `value ${k}`);
+    for (const v of values) w.dataRow([v], [field]);
+    const got: string[] = [];
+    const out = w.take();
+    let at = 0;
+    while (at < out.length) {
+      const len = out.readInt32BE(at + 1);
+      expect(out[at]).toBe(0x44);
+      const n = out.readInt32BE(at + 7);
+      got.push(out.subarray(at + 11, at + 11 + n).toString());
+      at += 1 + len;
+    }
+    expect(got).toEqual(values);
+  });
+
   it('drops a half-written DataRow when a value cannot be encoded', () => {
     const w = new MessageWriter();
     w.readyForQuery('I');

@@ -226,7 +226,10 @@ export class MessageWriter {
       } else {
         const lengthAt = this.pos;
         this.int32(0);
-        this.buf.writeInt32BE(this.text(codec.encodeText(v)), lengthAt);
+        // text() may grow (replace) this.buf: write the length only after it returns,
+        // into the buffer that holds the message now.
+        const n = this.text(codec.encodeText(v));
+        this.buf.writeInt32BE(n, lengthAt);
       }
     }
   }
