@@ -14,6 +14,7 @@ import { PREFIX_END } from '../../engine/keys.js';
 import { openLocalNode, type LocalNode } from '../../engine/local-node.js';
 import { ProcRegistry } from '../../engine/procs.js';
 import type { Cell, LiveRow, Mutation, RowEntry, TableSchema, Value } from '../../engine/types.js';
+import { rng } from '../helpers/rng.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const SMALL_BUDGET = 16 * 1024;
@@ -644,15 +645,3 @@ describe('scans across shards', () => {
       .toEqual(model.live(env.clock.ms).filter(([k]) => k >= lo && k < hi));
   });
 });
-
-/** mulberry32: a seeded PRNG so every run sees the same operations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
