@@ -114,6 +114,8 @@ async function main(): Promise<void> {
       case 'shard.rmw': return local.rmw(args as RmwRequest);
       case 'shard.indexScan': return local.indexScan(args as IndexScanRequest);
       case 'shard.flush': return local.flush();
+      case 'shard.load': return local.load(args as Mutation[]);
+      case 'shard.flushDurable': return local.flushDurable();
       case 'shard.compact': return local.compactAll();
       case 'pg.cancel': {
         const [processId, secretKey] = args as [number, number];

@@ -108,6 +108,8 @@ export class Shard {
   private flushing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
   private closed = false;
+  /** Distinguishes this opening of the shard from earlier ones (bulk loads do not survive a restart). */
+  readonly incarnation: number;
 
   private constructor(private readonly opts: ShardOptions) {
     this.catalog = new Catalog(opts.catalog);
@@ -116,6 +118,7 @@ export class Shard {
     this.cache = new BlockCache(opts.blockCacheBytes ?? DEFAULT_BLOCK_CACHE);
     this.metrics = opts.metrics ?? noMetrics;
     this.memtableBudget = opts.memtableBudgetBytes ?? DEFAULT_MEMTABLE_BUDGET;
+    this.incarnation = opts.clock.nowMs();
   }
 
   static async open(opts: ShardOptions): Promise<{ shard: Shard; report: OpenReport }> {
@@ -319,6 +322,41 @@ export class Shard {
     if (mutations.length === 0) return;
     await this.admit();
     await this.applyNow(mutations);
+  }
+
+  /**
+   * Bulk load: applies mutations to the memtables WITHOUT the commit log, for a table no
+   * reader or writer can see yet (a shadow table being filled by ADD PRIMARY KEY). The
+   * rows are durable only after a later flushDurable(); a crash before that loses them,
+   * which is safe only because the table is discarded unless the load completed.
+   * Returns this shard's incarnation, so the loader can tell that a restart in between
+   * lost rows.
+   */
+  async load(mutations: Mutation[]): Promise<number> {
+    if (mutations.length === 0) return this.incarnation;
+    await this.admit();
+    this.validate(mutations);
+    for (const m of mutations) {
+      this.hlc.observe(maxTimestamp(m.row));
+      const store = this.tables.get(m.table)!;
+      const derives = this.opts.procs.derivesFor(store.schema);
+      if (derives.length === 0) store.apply(m.pkey + m.ckey, m.row);
+      else this.applyDeriving(store, m, derives);
+    }
+    this.metrics.writes(mutations.length);
+    if (this.memtableBytes() > this.memtableBudget) void this.flush();
+    return this.incarnation;
+  }
+
+  /**
+   * Flushes every memtable to fsynced SSTables, including everything applied or loaded
+   * before the call (a flush already running may have frozen its memtables earlier, so
+   * it is waited for and followed by a new one). Returns this shard's incarnation.
+   */
+  async flushDurable(): Promise<number> {
+    while (this.flushing) await this.flushing;
+    if (this.memtableBytes() > 0) await this.flush();
+    return this.incarnation;
   }
 
   /**

@@ -31,7 +31,8 @@ import {
 } from './schema.js';
 import type { Sequences } from './sequences.js';
 import type { Transaction } from './txn.js';
-import { ApplyPipeline } from './writes.js';
+import { ApplyPipeline, APPLIES_IN_FLIGHT } from './writes.js';
+import { PROC } from './procs.js';
 import { backfillIndex, ensureIndexTable, indexColSpecs, purgeIndexEntries } from './indexes.js';
 import { engineColumnType, isArray, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
 import { outputValue } from './values.js';
@@ -658,6 +659,27 @@ async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc
   }
 }
 
+/** Entries a shard examines per page of a count (no rows travel back, only the count). */
+const COUNT_PAGE_SCANNED = 50_000;
+
+/** Live rows of a table, counted by every shard in parallel without sending the rows. */
+async function countLive(engine: Engine, tableId: number): Promise<number> {
+  const n = engine.shardCount;
+  const perShard = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    let from: string | undefined = i === 0 ? '' : shardStartKey(i, n);
+    const to = i + 1 < n ? shardStartKey(i + 1, n) : undefined;
+    let count = 0;
+    while (from !== undefined) {
+      const page = await engine.scanPage({ table: tableId, from, to, filter: { proc: PROC.none, args: null }, maxScanned: COUNT_PAGE_SCANNED });
+      if (page.rows.length !== 0 || page.evaluated === undefined) throw new Error(`assertion failed: a ${PROC.none} scan returned rows or no count`);
+      count += page.evaluated;
+      from = page.next !== undefined && page.next !== to ? page.next : undefined;
+    }
+    return count;
+  }));
+  return perShard.reduce((a, b) => a + b, 0);
+}
+
 /** "Key (a)=(1) is duplicated." for the first duplicate key, found with a bounded window of keys. */
 async function duplicateDetail(dc: DdlContext, t: SqlTable, keyIdx: number[], pkCols: string[]): Promise<string> {
   const decode = decoder(t);
@@ -695,7 +717,10 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
     const decode = decoder(t);
     const keyIdx = pkCols.map((k) => t.column(k)!.index);
     let copied = 0;
-    const pipeline = new ApplyPipeline(dc.engine);
+    // The shadow is invisible until the rename: its rows are bulk-loaded without the
+    // commit log and made durable by one flush of every shard before the rename, so a
+    // crash at any point leaves the old table (plus an orphan shadow) or the new one.
+    const pipeline = new ApplyPipeline(dc.engine, APPLIES_IN_FLIGHT, 'load');
     const ts = dc.engine.now();
     const w = dc.engine.writerId;
     const targetKeys = new Set(target.keyColumns.map((i) => target.columns[i].name));
@@ -720,10 +745,14 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
       await pipeline.write(muts);
     }
     await pipeline.flush();
+    const flushed = await dc.engine.flush();
+    for (const [shard, incarnation] of pipeline.incarnations) {
+      // A shard restarted during the load lost the unlogged rows it had taken.
+      if (flushed[shard] !== incarnation) throw new SqlError(SqlState.internalError, `shard ${shard} restarted during ALTER TABLE ADD PRIMARY KEY; nothing was changed, retry it`);
+    }
     // Duplicate keys collapse into one row: fewer rows than copied means the key is not unique.
     // (Counting keeps memory bounded for any table size; the duplicate is found by a second look.)
-    let count = 0;
-    for await (const page of scanAll(dc.engine, shadow.id)) count += page.length;
+    const count = await countLive(dc.engine, shadow.id);
     if (count !== copied) {
       const name = pkName ?? `${t.name}_pkey`;
       throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${name}"`, { detail: await duplicateDetail(dc, t, keyIdx, pkCols), table: t.name, constraint: name });
