@@ -20,6 +20,8 @@ export interface ShardEndpoint {
   load(mutations: Mutation[]): Promise<number>;
   /** Makes everything applied or loaded so far durable in SSTables (Shard.flushDurable). */
   flush(): Promise<number>;
+  /** Runs a registered task in the shard's process (Shard.runTask). */
+  task(name: string, args: unknown): Promise<unknown>;
 }
 
 /** Serialises schema changes node-wide and returns the catalog after the change. */
@@ -119,6 +121,12 @@ export class Engine {
   /** Flushes every shard's memtables to fsynced SSTables; returns each shard's incarnation. */
   async flush(): Promise<number[]> {
     return Promise.all(this.shards.map((s) => s.flush()));
+  }
+
+  /** Runs the task `name` (ProcRegistry.registerTask) in the process of shard `shard`. */
+  runTask(shard: number, name: string, args: unknown): Promise<unknown> {
+    if (!(shard >= 0 && shard < this.shards.length)) throw new Error(`assertion failed: task for shard ${shard} of ${this.shards.length}`);
+    return this.shards[shard].task(name, args);
   }
 
   get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined> {

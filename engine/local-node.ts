@@ -39,6 +39,7 @@ export function localEndpoint(shard: Shard): ShardEndpoint {
     indexScan: async (req) => shard.indexScan(req),
     load: (m) => shard.load(m),
     flush: () => shard.flushDurable(),
+    task: (name, args) => shard.runTask(name, args),
   };
 }
 

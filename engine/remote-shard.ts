@@ -56,5 +56,6 @@ export function remoteShard(address: string): ShardEndpoint {
     indexScan: (req) => call('shard.indexScan', req),
     load: (mutations) => call('shard.load', mutations),
     flush: () => call('shard.flushDurable', null),
+    task: (name, args) => call('shard.task', [name, args]),
   };
 }

@@ -223,6 +223,11 @@ export class Shard {
     while (this.memtableBytes() > 2 * this.memtableBudget && this.flushing) await this.flushing;
   }
 
+  /** Runs a registered task (ProcRegistry.registerTask) in this shard's process. */
+  runTask(name: string, args: unknown): Promise<unknown> {
+    return this.opts.procs.task(name)(args);
+  }
+
   /** Logs and applies in one synchronous step; the promise resolves when durable. */
   private validate(mutations: Mutation[]): void {
     if (this.closed) throw new Error(`shard ${this.opts.index} is closed`);
