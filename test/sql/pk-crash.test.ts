@@ -110,6 +110,15 @@ describe('ALTER TABLE ADD PRIMARY KEY survives kill -9', () => {
     try {
       expect(await hasPrimaryKey(after)).toBe(true);
       await checkRows(after, true);
+      // Each shard re-keys its slice in its own process: a failing slice's SQLSTATE still
+      // reaches the client, and the table is left as it was.
+      await after.query('CREATE TABLE dup (id int, v text)');
+      await after.query("INSERT INTO dup SELECT g % 500, 'v' FROM generate_series(1, 2000) g");
+      await expect(after.query('ALTER TABLE dup ADD PRIMARY KEY (id)')).rejects.toMatchObject({ code: '23505' });
+      await after.query('INSERT INTO dup VALUES (NULL, NULL)');
+      await after.query('DELETE FROM dup WHERE id = 0 OR id > 3');
+      await expect(after.query('ALTER TABLE dup ADD PRIMARY KEY (id)')).rejects.toMatchObject({ code: '23502' });
+      expect((await after.query('SELECT count(*)::int AS n FROM dup')).rows).toEqual([{ n: 13 }]);
     } finally {
       await after.end();
     }
