@@ -116,6 +116,9 @@ export class Shard {
   private readonly staged = new Map<number, { store: TableStore; entries: [string, RowEntry][] }>();
   /** The last bulk-load run queued (its failure swallowed: it is reported to its own waiter). */
   private runs: Promise<void> = Promise.resolve();
+  /** Mutations loaded into memtables (derived rows), and how many of them a flush made durable. */
+  private memtableLoads = 0;
+  private memtableLoadsDurable = 0;
 
   private constructor(private readonly opts: ShardOptions) {
     this.catalog = new Catalog(opts.catalog);
@@ -357,6 +360,7 @@ export class Shard {
       const derives = this.opts.procs.derivesFor(store.schema);
       if (derives.length > 0) {
         this.applyDeriving(store, m, derives);
+        this.memtableLoads++;
         continue;
       }
       let staged = this.staged.get(m.table);
@@ -394,16 +398,21 @@ export class Shard {
   }
 
   /**
-   * Makes everything applied or loaded before the call durable in fsynced SSTables:
-   * staged bulk-load rows are written as runs, and memtables are flushed (a flush
-   * already running may have frozen its memtables earlier, so it is waited for and
-   * followed by a new one). Returns this shard's incarnation.
+   * Makes everything loaded before the call durable in fsynced SSTables: staged rows are
+   * written as runs and, if loads went into memtables (derived rows), memtables are
+   * flushed (a flush already running may have frozen its memtables before those rows,
+   * so it is waited for and followed by a new one). Logged writes need no flush: the
+   * commit log has them. Returns this shard's incarnation.
    */
   async flushDurable(): Promise<number> {
     await Promise.all([...this.staged.keys()].map((id) => this.writeRun(id)));
     await this.runs;
-    while (this.flushing) await this.flushing;
-    if (this.memtableBytes() > 0) await this.flush();
+    if (this.memtableLoadsDurable < this.memtableLoads) {
+      while (this.flushing) await this.flushing;
+      const covered = this.memtableLoads;
+      await this.flush();
+      this.memtableLoadsDurable = Math.max(this.memtableLoadsDurable, covered);
+    }
     return this.incarnation;
   }
 
