@@ -114,6 +114,12 @@ async function main(): Promise<void> {
       case 'shard.rmw': return local.rmw(args as RmwRequest);
       case 'shard.indexScan': return local.indexScan(args as IndexScanRequest);
       case 'shard.flush': return local.flush();
+      case 'shard.load': return local.load(args as Mutation[]);
+      case 'shard.flushDurable': return local.flushDurable();
+      case 'shard.task': {
+        const [name, taskArgs] = args as [string, unknown];
+        return local.runTask(name, taskArgs);
+      }
       case 'shard.compact': return local.compactAll();
       case 'pg.cancel': {
         const [processId, secretKey] = args as [number, number];

@@ -16,6 +16,12 @@ export interface ShardEndpoint {
   scan(req: ScanRequest): Promise<ScanPage>;
   rmw(req: RmwRequest): Promise<unknown>;
   indexScan(req: IndexScanRequest): Promise<ScanPage>;
+  /** Unlogged bulk load into an invisible table (Shard.load); resolves to the shard's incarnation. */
+  load(mutations: Mutation[]): Promise<number>;
+  /** Makes everything applied or loaded so far durable in SSTables (Shard.flushDurable). */
+  flush(): Promise<number>;
+  /** Runs a registered task in the shard's process (Shard.runTask). */
+  task(name: string, args: unknown): Promise<unknown>;
 }
 
 /** Serialises schema changes node-wide and returns the catalog after the change. */
@@ -91,6 +97,36 @@ export class Engine {
       list.push(m);
     }
     await Promise.all([...byShard].map(([s, list]) => this.shards[s].apply(list)));
+  }
+
+  /**
+   * Bulk-loads mutations into a table nobody else can see yet, bypassing the commit log
+   * (Shard.load). Returns, per shard written to, that shard's incarnation; the rows are
+   * durable only once flush() returns the same incarnations.
+   */
+  async load(mutations: Mutation[]): Promise<Map<number, number>> {
+    for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
+    const byShard = new Map<number, Mutation[]>();
+    for (const m of mutations) {
+      const s = this.shardOf(m.pkey);
+      let list = byShard.get(s);
+      if (!list) byShard.set(s, (list = []));
+      list.push(m);
+    }
+    const out = new Map<number, number>();
+    await Promise.all([...byShard].map(async ([s, list]) => out.set(s, await this.shards[s].load(list))));
+    return out;
+  }
+
+  /** Flushes every shard's memtables to fsynced SSTables; returns each shard's incarnation. */
+  async flush(): Promise<number[]> {
+    return Promise.all(this.shards.map((s) => s.flush()));
+  }
+
+  /** Runs the task `name` (ProcRegistry.registerTask) in the process of shard `shard`. */
+  runTask(shard: number, name: string, args: unknown): Promise<unknown> {
+    if (!(shard >= 0 && shard < this.shards.length)) throw new Error(`assertion failed: task for shard ${shard} of ${this.shards.length}`);
+    return this.shards[shard].task(name, args);
   }
 
   get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined> {

@@ -37,6 +37,9 @@ export function localEndpoint(shard: Shard): ShardEndpoint {
     scan: async (req) => shard.scan(req),
     rmw: (req) => shard.rmw(req),
     indexScan: async (req) => shard.indexScan(req),
+    load: (m) => shard.load(m),
+    flush: () => shard.flushDurable(),
+    task: (name, args) => shard.runTask(name, args),
   };
 }
 

@@ -58,8 +58,12 @@ export interface DeriveProc {
 /** Index reads: whether an index entry still describes the base row it points to (and the row passes the filter). */
 export type IndexCheckProc = (entry: LiveRow, base: LiveRow, args: unknown) => boolean;
 
+/** Runs in a shard's process; arguments and result are plain data (they cross RPC). */
+export type TaskProc = (args: unknown) => Promise<unknown>;
+
 export class ProcRegistry {
   private readonly filters = new Map<string, FilterProc>();
+  private readonly tasks = new Map<string, TaskProc>();
   private readonly rmws = new Map<string, RmwProc>();
   private readonly indexChecks = new Map<string, IndexCheckProc>();
   private readonly derivers: DeriveProc[] = [];
@@ -85,6 +89,21 @@ export class ProcRegistry {
   indexCheck(name: string): IndexCheckProc {
     const fn = this.indexChecks.get(name);
     if (!fn) throw new Error(`unknown index check procedure "${name}"`);
+    return fn;
+  }
+
+  /**
+   * A task: a job a layer runs in a given shard's process (Engine.runTask), e.g. one
+   * shard's slice of a bulk copy, next to the data it reads. Registered in every process.
+   */
+  registerTask(name: string, fn: TaskProc): this {
+    this.tasks.set(name, fn);
+    return this;
+  }
+
+  task(name: string): TaskProc {
+    const fn = this.tasks.get(name);
+    if (!fn) throw new Error(`unknown task "${name}"`);
     return fn;
   }
 

@@ -54,5 +54,8 @@ export function remoteShard(address: string): ShardEndpoint {
     scan: (req) => call('shard.scan', req),
     rmw: (req) => call('shard.rmw', req),
     indexScan: (req) => call('shard.indexScan', req),
+    load: (mutations) => call('shard.load', mutations),
+    flush: () => call('shard.flushDurable', null),
+    task: (name, args) => call('shard.task', [name, args]),
   };
 }

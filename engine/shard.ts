@@ -16,7 +16,7 @@ import { bucketPkey, shardBucket, type IndexScanRequest } from './local-index.js
 import { Memtable } from './memtable.js';
 import { noMetrics, type ShardMetrics } from './metrics.js';
 import type { DeriveProc, ProcRegistry } from './procs.js';
-import { liveValues, maxTimestamp } from './rows.js';
+import { liveValues, maxTimestamp, mergeRows } from './rows.js';
 import { mergeSorted } from './sources.js';
 import { SSTableReader, SSTableWriter } from './sstable.js';
 import { TableStore } from './table.js';
@@ -87,6 +87,8 @@ export interface OpenReport {
 const DEFAULT_MEMTABLE_BUDGET = 64 * 1024 * 1024;
 const DEFAULT_BLOCK_CACHE = 32 * 1024 * 1024;
 const PAGE_ROWS = 1000;
+/** Bulk-loaded rows of one table sorted into one SSTable (Shard.load). */
+const BULK_RUN_ROWS = 50_000;
 const PAGE_SCANNED = 10_000;
 const GC_GRACE_SECONDS = 10 * 24 * 3600;
 /** Rows written to an SSTable between yields to the event loop during flush/compaction. */
@@ -108,6 +110,15 @@ export class Shard {
   private flushing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
   private closed = false;
+  /** Distinguishes this opening of the shard from earlier ones (bulk loads do not survive a restart). */
+  readonly incarnation: number;
+  /** Bulk-loaded rows per table waiting to be sorted into an SSTable (load). */
+  private readonly staged = new Map<number, { store: TableStore; entries: [string, RowEntry][] }>();
+  /** The last bulk-load run queued (its failure swallowed: it is reported to its own waiter). */
+  private runs: Promise<void> = Promise.resolve();
+  /** Mutations loaded into memtables (derived rows), and how many of them a flush made durable. */
+  private memtableLoads = 0;
+  private memtableLoadsDurable = 0;
 
   private constructor(private readonly opts: ShardOptions) {
     this.catalog = new Catalog(opts.catalog);
@@ -116,6 +127,7 @@ export class Shard {
     this.cache = new BlockCache(opts.blockCacheBytes ?? DEFAULT_BLOCK_CACHE);
     this.metrics = opts.metrics ?? noMetrics;
     this.memtableBudget = opts.memtableBudgetBytes ?? DEFAULT_MEMTABLE_BUDGET;
+    this.incarnation = opts.clock.nowMs();
   }
 
   static async open(opts: ShardOptions): Promise<{ shard: Shard; report: OpenReport }> {
@@ -195,6 +207,7 @@ export class Shard {
       const schema = this.catalog.tableById(id);
       if (!schema) {
         this.tables.delete(id);
+        this.staged.delete(id);
         for (const s of store.sstables) s.close();
         fs.rmSync(store.dir, { recursive: true, force: true });
       } else {
@@ -218,6 +231,11 @@ export class Shard {
   /** Waits while memtables are over twice their budget (a flush is behind): backpressure. */
   private async admit(): Promise<void> {
     while (this.memtableBytes() > 2 * this.memtableBudget && this.flushing) await this.flushing;
+  }
+
+  /** Runs a registered task (ProcRegistry.registerTask) in this shard's process. */
+  runTask(name: string, args: unknown): Promise<unknown> {
+    return this.opts.procs.task(name)(args);
   }
 
   /** Logs and applies in one synchronous step; the promise resolves when durable. */
@@ -319,6 +337,83 @@ export class Shard {
     if (mutations.length === 0) return;
     await this.admit();
     await this.applyNow(mutations);
+  }
+
+  /**
+   * Bulk load, WITHOUT the commit log, for a table no reader or writer can see yet (a
+   * shadow table being filled by ADD PRIMARY KEY). Rows of a table without derived rows
+   * skip the memtable too: they are staged, and every BULK_RUN_ROWS of them are sorted
+   * into an SSTable of their own (duplicate keys merged; runs merge like any SSTables).
+   * Rows are readable and durable only after a later flushDurable(); a crash before that
+   * loses them, which is safe only because the table is discarded unless the load
+   * completed. Returns this shard's incarnation, so the loader can tell that a restart in
+   * between lost rows.
+   */
+  async load(mutations: Mutation[]): Promise<number> {
+    if (mutations.length === 0) return this.incarnation;
+    await this.admit();
+    this.validate(mutations);
+    const full: number[] = [];
+    for (const m of mutations) {
+      this.hlc.observe(maxTimestamp(m.row));
+      const store = this.tables.get(m.table)!;
+      const derives = this.opts.procs.derivesFor(store.schema);
+      if (derives.length > 0) {
+        this.applyDeriving(store, m, derives);
+        this.memtableLoads++;
+        continue;
+      }
+      let staged = this.staged.get(m.table);
+      if (!staged) this.staged.set(m.table, (staged = { store, entries: [] }));
+      staged.entries.push([m.pkey + m.ckey, m.row]);
+      if (staged.entries.length === BULK_RUN_ROWS) full.push(m.table);
+    }
+    this.metrics.writes(mutations.length);
+    if (this.memtableBytes() > this.memtableBudget) void this.flush();
+    // Waiting for the runs this call filled bounds the rows staged per table.
+    for (const id of full) await this.writeRun(id);
+    return this.incarnation;
+  }
+
+  /** Sorts a table's staged bulk-load rows into a new SSTable (after the runs queued before). */
+  private writeRun(tableId: number): Promise<void> {
+    const staged = this.staged.get(tableId);
+    this.staged.delete(tableId);
+    if (!staged || staged.entries.length === 0) return this.runs;
+    const { store, entries } = staged;
+    const run = this.runs.then(async () => {
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      let n = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const row = mergeRows({}, entries[i][1]);
+        if (n > 0 && entries[n - 1][0] === entries[i][0]) entries[n - 1][1] = mergeRows(entries[n - 1][1], row);
+        else entries[n++] = [entries[i][0], row];
+      }
+      entries.length = n;
+      await this.writeSSTable(store, entries[Symbol.iterator](), n, (key, row) => row);
+    });
+    // Runs are written one at a time; a failed one fails only the call waiting for it.
+    this.runs = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Makes everything loaded before the call durable in fsynced SSTables: staged rows are
+   * written as runs and, if loads went into memtables (derived rows), memtables are
+   * flushed (a flush already running may have frozen its memtables before those rows,
+   * so it is waited for and followed by a new one). Logged writes need no flush: the
+   * commit log has them. Returns this shard's incarnation.
+   */
+  async flushDurable(): Promise<number> {
+    await Promise.all([...this.staged.keys()].map((id) => this.writeRun(id)));
+    await this.runs;
+    if (this.memtableLoadsDurable < this.memtableLoads) {
+      while (this.flushing) await this.flushing;
+      const covered = this.memtableLoads;
+      await this.flush();
+      this.memtableLoadsDurable = Math.max(this.memtableLoadsDurable, covered);
+    }
+    return this.incarnation;
   }
 
   /**

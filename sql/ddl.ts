@@ -16,10 +16,10 @@
 import type { Engine } from '../engine/engine.js';
 import { SchemaError, type TableDef } from '../engine/catalog.js';
 import { PREFIX_END } from '../engine/keys.js';
-import type { ColumnDef, Mutation, TableSchema, Value } from '../engine/types.js';
+import type { ColumnDef, Mutation, TableSchema, Timestamp, Value } from '../engine/types.js';
 import type { AlterAction, ColumnDefAst, Statement } from './ast.js';
 import { ExprBinder, Scope } from './binder.js';
-import { SqlError, SqlState, undefinedTable, unsupported } from './errors.js';
+import { SqlError, SqlState, undefinedTable, unsupported, type SqlErrorData } from './errors.js';
 import { columnsUsed, hasAsync, type BExpr } from './expr.js';
 import type { EvalCtx } from './functions.js';
 import { compiled, decoder, resolveAsync, SCAN_PAGE_ROWS, type ExecEnv } from './executor.js';
@@ -31,7 +31,8 @@ import {
 } from './schema.js';
 import type { Sequences } from './sequences.js';
 import type { Transaction } from './txn.js';
-import { ApplyPipeline } from './writes.js';
+import { ApplyPipeline, APPLIES_IN_FLIGHT } from './writes.js';
+import { PROC } from './procs.js';
 import { backfillIndex, ensureIndexTable, indexColSpecs, purgeIndexEntries } from './indexes.js';
 import { engineColumnType, isArray, Oid, resolveTypeName, T, typeName, type SqlType } from './types.js';
 import { outputValue } from './values.js';
@@ -658,6 +659,109 @@ async function addColumn(a: AlterAction & { kind: 'addColumn' }, t: SqlTable, dc
   }
 }
 
+export const REKEY_SLICE_TASK = 'sql.rekeySlice';
+
+export interface RekeySliceArgs {
+  /** The table being re-keyed and its shadow, keyed by the new primary key. */
+  source: number;
+  shadow: number;
+  /** The shard whose slice of `source` to copy; the task runs in its process. */
+  shard?: number;
+  ts: Timestamp;
+  w: number;
+}
+
+export interface RekeySliceResult {
+  copied: number;
+  /** [shard, incarnation] of every shard rows were loaded into (Engine.load). */
+  incarnations: [number, number][];
+  /** A NULL in a key column (23502), as data so its SQLSTATE crosses the RPC boundary. */
+  err?: SqlErrorData;
+}
+
+/**
+ * One shard's part of ADD PRIMARY KEY: reads this shard's slice of the old table, re-keys
+ * every row by the shadow's primary key and bulk-loads it (no commit log: the shadow is
+ * invisible until the coordinator has flushed every shard and renamed it).
+ */
+export async function rekeySlice(engine: Engine, a: RekeySliceArgs): Promise<RekeySliceResult> {
+  const source = engine.catalog.tableById(a.source);
+  const shadow = engine.catalog.tableById(a.shadow);
+  if (!source || !shadow || a.shard === undefined) throw new Error(`bug: rekeySlice of tables ${a.source} -> ${a.shadow} on shard ${a.shard}: unknown here`);
+  const t = new SqlTable(source);
+  const target = new SqlTable(shadow);
+  const codec = engine.catalog.codec(a.shadow);
+  const decode = decoder(t);
+  const keyIdx = target.meta.pk.map((k) => t.column(k)!.index);
+  // For each target column, the source column holding its value (-1: none, NULL).
+  const srcOf = (i: number): number => t.column(target.columns[i].name)?.index ?? -1;
+  const pk = target.partitionKey.map(srcOf);
+  const ck = target.clusteringKey.map(srcOf);
+  const keys = new Set(target.keyColumns);
+  const cellCols = target.columns.map((c, i) => ({ name: c.name, src: srcOf(i) })).filter((c, i) => !keys.has(i) && c.src >= 0);
+  const pipeline = new ApplyPipeline(engine, APPLIES_IN_FLIGHT, 'load');
+  const n = engine.shardCount;
+  let from: string | undefined = a.shard === 0 ? '' : shardStartKey(a.shard, n);
+  const to = a.shard + 1 < n ? shardStartKey(a.shard + 1, n) : undefined;
+  let copied = 0;
+  try {
+    while (from !== undefined) {
+      const page = await engine.scanPage({ table: a.source, from, to, limit: REKEY_PAGE_ROWS });
+      from = page.next !== undefined && page.next !== to ? page.next : undefined;
+      const muts: Mutation[] = [];
+      for (const live of page.rows) {
+        const row = decode(live);
+        for (const i of keyIdx) {
+          if (row[i] === null) throw new SqlError(SqlState.notNullViolation, `column "${t.columns[i].name}" of relation "${t.name}" contains null values`, { table: t.name, column: t.columns[i].name });
+        }
+        const cells: Record<string, { ts: number; w: number; v: Value }> = {};
+        for (const c of cellCols) {
+          const v = row[c.src];
+          if (v !== null) cells[c.name] = { ts: a.ts, w: a.w, v: v as Value };
+        }
+        muts.push({
+          table: a.shadow,
+          pkey: codec.pkey(pk.map((i) => row[i] as never)),
+          ckey: codec.ckey(ck.map((i) => row[i] as never)),
+          row: { marker: { ts: a.ts, w: a.w, v: true }, cells },
+        });
+      }
+      copied += muts.length;
+      await pipeline.write(muts);
+    }
+    await pipeline.flush();
+  } catch (e) {
+    await pipeline.flush().catch(() => undefined);
+    if (e instanceof SqlError) return { copied, incarnations: [], err: e.toData() };
+    throw e;
+  }
+  return { copied, incarnations: [...pipeline.incarnations] };
+}
+
+/** Rows a re-keying shard reads per page of its slice (and loads per batch). */
+const REKEY_PAGE_ROWS = 2000;
+
+/** Entries a shard examines per page of a count (no rows travel back, only the count). */
+const COUNT_PAGE_SCANNED = 50_000;
+
+/** Live rows of a table, counted by every shard in parallel without sending the rows. */
+async function countLive(engine: Engine, tableId: number): Promise<number> {
+  const n = engine.shardCount;
+  const perShard = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    let from: string | undefined = i === 0 ? '' : shardStartKey(i, n);
+    const to = i + 1 < n ? shardStartKey(i + 1, n) : undefined;
+    let count = 0;
+    while (from !== undefined) {
+      const page = await engine.scanPage({ table: tableId, from, to, filter: { proc: PROC.none, args: null }, maxScanned: COUNT_PAGE_SCANNED });
+      if (page.rows.length !== 0 || page.evaluated === undefined) throw new Error(`assertion failed: a ${PROC.none} scan returned rows or no count`);
+      count += page.evaluated;
+      from = page.next !== undefined && page.next !== to ? page.next : undefined;
+    }
+    return count;
+  }));
+  return perShard.reduce((a, b) => a + b, 0);
+}
+
 /** "Key (a)=(1) is duplicated." for the first duplicate key, found with a bounded window of keys. */
 async function duplicateDetail(dc: DdlContext, t: SqlTable, keyIdx: number[], pkCols: string[]): Promise<string> {
   const decode = decoder(t);
@@ -689,41 +793,30 @@ async function rekey(t: SqlTable, pkCols: string[], pkName: string | undefined, 
   const { partition, clustering } = keySplit(pkCols, undefined, 0);
   const meta: SqlTableMeta = { ...t.meta, oid: t.oid, pk: pkCols, pkName };
   const shadow = await createShadow(dc, t, { columns, partitionKey: partition, clusteringKey: clustering, options: withMeta(t.schema, meta) });
+  const keyIdx = pkCols.map((k) => t.column(k)!.index);
   try {
-    const target = new SqlTable(dc.engine.catalog.tableById(shadow.id)!);
-    const codec = dc.engine.catalog.codec(shadow.id);
-    const decode = decoder(t);
-    const keyIdx = pkCols.map((k) => t.column(k)!.index);
+    // Every shard re-keys its own slice of the old table in its own process (rekeySlice):
+    // the old rows never cross a process boundary, only re-keyed rows owned elsewhere do.
+    const args: RekeySliceArgs = { source: dc.env.tableId(t), shadow: shadow.id, ts: dc.engine.now(), w: dc.engine.writerId };
+    const slices = await Promise.all(Array.from({ length: dc.engine.shardCount }, (_, shard) => dc.engine.runTask(shard, REKEY_SLICE_TASK, { ...args, shard }) as Promise<RekeySliceResult>));
     let copied = 0;
-    const pipeline = new ApplyPipeline(dc.engine);
-    const ts = dc.engine.now();
-    const w = dc.engine.writerId;
-    const targetKeys = new Set(target.keyColumns.map((i) => target.columns[i].name));
-    for await (const page of scanAll(dc.engine, dc.env.tableId(t))) {
-      const muts: Mutation[] = [];
-      for (const live of page) {
-        const row = decode(live);
-        for (const i of keyIdx) {
-          if (row[i] === null) throw new SqlError(SqlState.notNullViolation, `column "${t.columns[i].name}" of relation "${t.name}" contains null values`, { table: t.name, column: t.columns[i].name });
-        }
-        const byName = new Map(t.columns.map((c, i) => [c.name, row[i]]));
-        const pkey = codec.pkey(target.partitionKey.map((i) => byName.get(target.columns[i].name) as never));
-        const ckey = codec.ckey(target.clusteringKey.map((i) => byName.get(target.columns[i].name) as never));
-        const cells: Record<string, { ts: number; w: number; v: Value }> = {};
-        for (const c of target.columns) {
-          const v = byName.get(c.name) ?? null;
-          if (!targetKeys.has(c.name) && v !== null) cells[c.name] = { ts, w, v: v as Value };
-        }
-        muts.push({ table: shadow.id, pkey, ckey, row: { marker: { ts, w, v: true }, cells } });
-        copied++;
+    const incarnations = new Map<number, number>();
+    for (const r of slices) {
+      if (r.err) throw SqlError.fromData(r.err);
+      copied += r.copied;
+      for (const [shard, incarnation] of r.incarnations) {
+        const seen = incarnations.get(shard);
+        incarnations.set(shard, seen === undefined || seen === incarnation ? incarnation : -1);
       }
-      await pipeline.write(muts);
     }
-    await pipeline.flush();
+    const flushed = await dc.engine.flush();
+    for (const [shard, incarnation] of incarnations) {
+      // A shard restarted during the load lost the unlogged rows it had taken.
+      if (flushed[shard] !== incarnation) throw new SqlError(SqlState.internalError, `shard ${shard} restarted during ALTER TABLE ADD PRIMARY KEY; nothing was changed, retry it`);
+    }
     // Duplicate keys collapse into one row: fewer rows than copied means the key is not unique.
     // (Counting keeps memory bounded for any table size; the duplicate is found by a second look.)
-    let count = 0;
-    for await (const page of scanAll(dc.engine, shadow.id)) count += page.length;
+    const count = await countLive(dc.engine, shadow.id);
     if (count !== copied) {
       const name = pkName ?? `${t.name}_pkey`;
       throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${name}"`, { detail: await duplicateDetail(dc, t, keyIdx, pkCols), table: t.name, constraint: name });

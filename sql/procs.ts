@@ -21,6 +21,8 @@ export const APPLIED_BATCHES_MAX = 64;
 
 export const PROC = {
   filter: 'sql.filter',
+  /** Accepts no row: a scan with it returns only `evaluated`, a shard-side count. */
+  none: 'sql.none',
   insert: 'sql.insert',
   update: 'sql.update',
   delete: 'sql.delete',
@@ -166,6 +168,8 @@ export function registerSqlProcs(procs: ProcRegistry): ProcRegistry {
       return true;
     }
   });
+
+  procs.registerFilter(PROC.none, () => false);
 
   procs.registerRmw(PROC.insert, (live, raw, ctx) => guarded(() => {
     const a = raw as InsertArgs;

@@ -10,7 +10,7 @@ import type { ProcRegistry } from '../engine/procs.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { BatchLog } from './batchlog.js';
 import { copyIn, copyOutLines, type CopyInSink } from './copy.js';
-import { alterTable, createIndex, createTable, drop, schemaError, truncate, type DdlContext, type Notice } from './ddl.js';
+import { alterTable, createIndex, createTable, drop, rekeySlice, REKEY_SLICE_TASK, schemaError, truncate, type DdlContext, type Notice, type RekeySliceArgs } from './ddl.js';
 import { planDelete, planInsert, planUpdate, runDelete, runInsert, runUpdate, type DmlContext, type DmlPlan } from './dml.js';
 import { SqlError, SqlState } from './errors.js';
 import { explainPlan } from './explain.js';
@@ -279,7 +279,10 @@ export class SqlEngine {
  * (in a multi-process node every shard process must call registerSqlProcs itself).
  */
 export function createSqlEngine(engine: Engine, procs?: ProcRegistry, opts: SqlEngineOptions = {}): SqlEngine {
-  if (procs) registerSqlProcs(procs);
+  if (procs) {
+    registerSqlProcs(procs);
+    procs.registerTask(REKEY_SLICE_TASK, (args) => rekeySlice(engine, args as RekeySliceArgs));
+  }
   return new SqlEngine(engine, opts);
 }
 

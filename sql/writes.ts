@@ -11,14 +11,32 @@ export const APPLIES_IN_FLIGHT = 4;
 export class ApplyPipeline {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
+  /** For 'load': the incarnation each shard written to reported (Engine.load). */
+  readonly incarnations = new Map<number, number>();
 
-  constructor(private readonly engine: Engine, private readonly max = APPLIES_IN_FLIGHT) {}
+  /**
+   * `mode` 'load' writes through Engine.load (no commit log; durable only after
+   * Engine.flush) and is only for tables nobody else can see yet.
+   */
+  constructor(private readonly engine: Engine, private readonly max = APPLIES_IN_FLIGHT, private readonly mode: 'apply' | 'load' = 'apply') {}
+
+  private send(mutations: Mutation[]): Promise<void> {
+    if (this.mode === 'apply') return this.engine.apply(mutations);
+    return this.engine.load(mutations).then((got) => {
+      for (const [shard, incarnation] of got) {
+        const seen = this.incarnations.get(shard);
+        if (seen === undefined) this.incarnations.set(shard, incarnation);
+        // Different incarnations: the shard restarted and lost what it had loaded.
+        else if (seen !== incarnation) this.incarnations.set(shard, -1);
+      }
+    });
+  }
 
   /** Queues a batch; waits only when `max` batches are already in flight. */
   async write(mutations: Mutation[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (mutations.length === 0) return;
-    const p: Promise<void> = this.engine.apply(mutations).then(
+    const p: Promise<void> = this.send(mutations).then(
       () => {
         this.inFlight.delete(p);
       },
