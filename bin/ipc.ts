@@ -20,7 +20,14 @@ export type ToSupervisor =
 
 export type ToShard =
   | { t: 'ddl-result'; id: number; state?: CatalogState; error?: { name: string; code?: string; message: string } }
+  /** Install a new catalog in the shard (its own tables); acknowledged with catalog-ack. */
   | { t: 'catalog'; state: CatalogState }
+  /**
+   * Every shard has acknowledged `state`: the process's SQL and Dynamo layers may use it.
+   * Showing them a new table any earlier would let them write to a shard that has not
+   * installed it yet.
+   */
+  | { t: 'catalog-visible'; state: CatalogState }
   | { t: 'clock'; ts: number }
   | { t: 'shutdown' };
 

@@ -81,8 +81,10 @@ async function main(): Promise<void> {
     switch (msg.t) {
       case 'catalog':
         local.setCatalog(msg.state);
-        engine.catalog.set(local.catalog.state);
         send({ t: 'catalog-ack', shard: index, version: msg.state.version });
+        break;
+      case 'catalog-visible':
+        if (msg.state.version > engine.catalog.version) engine.catalog.set(msg.state);
         break;
       case 'ddl-result': {
         const p = pendingDdl.get(msg.id);

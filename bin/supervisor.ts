@@ -96,7 +96,8 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
     if (w.isConnected()) w.send(msg);
   };
 
-  // DDL runs one at a time: apply, persist, push to every live shard, wait for acks.
+  // DDL runs one at a time: apply, persist, push to every live shard, wait for acks, then
+  // make it visible to every process's SQL and Dynamo layers before answering the requester.
   let ddlQueue: Promise<void> = Promise.resolve();
   const acks = new Map<number, () => void>();
   function handleDdl(from: Worker, id: number, ddl: Parameters<typeof applyDdl>[1]): void {
@@ -119,6 +120,7 @@ export async function runSupervisor(config: NodeConfig): Promise<void> {
             w.once('exit', done);
             send(w, { t: 'catalog', state: next });
           })));
+          for (const [, w] of live) send(w, { t: 'catalog-visible', state: next });
         }
         send(from, { t: 'ddl-result', id, state });
       } catch (e) {

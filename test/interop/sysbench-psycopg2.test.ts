@@ -11,7 +11,13 @@ let node: TesseraProcess;
 function sysbench(test: string, command: string, extra: string[] = []): string {
   const args = [test, '--db-driver=pgsql', '--pgsql-host=127.0.0.1', `--pgsql-port=${node.pgPort}`, '--pgsql-user=postgres', '--pgsql-db=postgres',
     '--tables=2', '--table-size=500', ...extra, command];
-  return execFileSync('sysbench', args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return execFileSync('sysbench', args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    // sysbench reports the failing statement and its SQLSTATE on stdout/stderr: show them.
+    const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+    throw new Error(`sysbench ${test} ${command} failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
+  }
 }
 
 describe('sysbench and psycopg2 on tessera start --shards 2', () => {
