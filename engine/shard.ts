@@ -144,6 +144,8 @@ export class Shard {
     );
     shard.log = log;
     shard.updateGauges();
+    // Files left by a bulk load or an abandoned compaction may be ready to merge.
+    void shard.maybeCompact();
     return { shard, report: { replay: report, removedTempFiles, sstables: shard.sstableCount() } };
   }
 
@@ -413,6 +415,8 @@ export class Shard {
       await this.flush();
       this.memtableLoadsDurable = Math.max(this.memtableLoadsDurable, covered);
     }
+    // A bulk load leaves one SSTable per run: merge them, or every read checks them all.
+    void this.maybeCompact();
     return this.incarnation;
   }
 
