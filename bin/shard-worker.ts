@@ -118,6 +118,10 @@ async function main(): Promise<void> {
       }
       case 'shard.scan': return local.scan(args as ScanRequest);
       case 'shard.rmw': return local.rmw(args as RmwRequest);
+      case 'shard.commit': {
+        const [mutations, steps] = args as [Mutation[], RmwRequest[]];
+        return local.commit(mutations, steps);
+      }
       case 'shard.indexScan': return local.indexScan(args as IndexScanRequest);
       case 'shard.flush': return local.flush();
       case 'shard.load': return local.load(args as Mutation[]);

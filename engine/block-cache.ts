@@ -73,6 +73,11 @@ export class BlockCache {
     return entry.block;
   }
 
+  /** Whether a block is cached, without counting a hit or a miss or touching its recency. */
+  peek(fileId: number, offset: number): boolean {
+    return this.files.get(fileId)?.has(offset) ?? false;
+  }
+
   /** Caches a block (replacing any block at the same key) and evicts down to the budget. */
   set(fileId: number, offset: number, block: SSTableBlock, bytes: number): void {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new Error(`block cache: bad block size ${bytes}`);

@@ -15,6 +15,8 @@ export interface ShardEndpoint {
   get(table: number, pkey: string, ckey: string): Promise<LiveRow | undefined>;
   scan(req: ScanRequest): Promise<ScanPage>;
   rmw(req: RmwRequest): Promise<unknown>;
+  /** Mutations and read-modify-write steps as one atomic, durable unit (Shard.commit). */
+  commit(mutations: Mutation[], steps: RmwRequest[]): Promise<unknown[]>;
   indexScan(req: IndexScanRequest): Promise<ScanPage>;
   /** Unlogged bulk load into an invisible table (Shard.load); resolves to the shard's incarnation. */
   load(mutations: Mutation[]): Promise<number>;
@@ -135,6 +137,20 @@ export class Engine {
 
   rmw(req: RmwRequest): Promise<unknown> {
     return this.shards[this.shardOf(req.pkey)].rmw(req);
+  }
+
+  /**
+   * Applies mutations and read-modify-write steps that all belong to one shard as one
+   * atomic, durable unit there (Shard.commit); returns the steps' results. A step that
+   * aborts leaves everything unapplied.
+   */
+  commit(mutations: Mutation[], steps: RmwRequest[]): Promise<unknown[]> {
+    const keys = [...mutations.map((m) => m.pkey), ...steps.map((s) => s.pkey)];
+    if (keys.length === 0) return Promise.resolve([]);
+    const shard = this.shardOf(keys[0]);
+    if (keys.some((k) => this.shardOf(k) !== shard)) throw new Error('assertion failed: Engine.commit spans shards');
+    for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
+    return this.shards[shard].commit(mutations, steps);
   }
 
   /** One page of a shard-local index read on shard `shard` (engine/local-index.ts). */

@@ -36,6 +36,7 @@ export function localEndpoint(shard: Shard): ShardEndpoint {
     get: async (t, p, c) => shard.get(t, p, c),
     scan: async (req) => shard.scan(req),
     rmw: (req) => shard.rmw(req),
+    commit: (m, steps) => shard.commit(m, steps),
     indexScan: async (req) => shard.indexScan(req),
     load: (m) => shard.load(m),
     flush: () => shard.flushDurable(),

@@ -25,7 +25,12 @@ export interface RmwContext {
 }
 
 /** Reads the current row (undefined if absent) and returns writes to apply atomically. */
-export type RmwProc = (row: LiveRow | undefined, args: unknown, ctx: RmwContext) => { mutations: Mutation[]; result?: unknown };
+export type RmwProc = (row: LiveRow | undefined, args: unknown, ctx: RmwContext) => {
+  mutations: Mutation[];
+  result?: unknown;
+  /** The step failed: in a Shard.commit unit, nothing of the unit is applied. */
+  abort?: boolean;
+};
 
 /** One row's change as a shard applies it: the live row before and after (undefined: absent). */
 export interface RowChange {

@@ -53,6 +53,7 @@ export function remoteShard(address: string): ShardEndpoint {
     get: async (t, p, c) => (await call<ReturnType<Shard['get']> | null>('shard.get', [t, p, c])) ?? undefined,
     scan: (req) => call('shard.scan', req),
     rmw: (req) => call('shard.rmw', req),
+    commit: (mutations, steps) => call('shard.commit', [mutations, steps]),
     indexScan: (req) => call('shard.indexScan', req),
     load: (mutations) => call('shard.load', mutations),
     flush: () => call('shard.flushDurable', null),

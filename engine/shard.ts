@@ -15,7 +15,7 @@ import { PREFIX_END, shardOf } from './keys.js';
 import { bucketPkey, shardBucket, type IndexScanRequest } from './local-index.js';
 import { Memtable } from './memtable.js';
 import { noMetrics, type ShardMetrics } from './metrics.js';
-import type { DeriveProc, ProcRegistry } from './procs.js';
+import type { DeriveProc, ProcRegistry, RmwProc } from './procs.js';
 import { liveValues, maxTimestamp, mergeRows } from './rows.js';
 import { mergeSorted } from './sources.js';
 import { SSTableReader, SSTableWriter } from './sstable.js';
@@ -95,6 +95,8 @@ const GC_GRACE_SECONDS = 10 * 24 * 3600;
 const YIELD_EVERY_ROWS = 2000;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Bytes of SSTable read into the block cache per event-loop turn while warming it. */
+const WARM_STEP_BYTES = 256 * 1024;
 
 export class Shard {
   readonly catalog: Catalog;
@@ -144,6 +146,8 @@ export class Shard {
     );
     shard.log = log;
     shard.updateGauges();
+    // Newest files first: they hold the rows most likely read next.
+    for (const t of shard.tables.values()) shard.warm(t.sstables);
     // Files left by a bulk load or an abandoned compaction may be ready to merge.
     void shard.maybeCompact();
     return { shard, report: { replay: report, removedTempFiles, sstables: shard.sstableCount() } };
@@ -392,7 +396,7 @@ export class Shard {
         else entries[n++] = [entries[i][0], row];
       }
       entries.length = n;
-      await this.writeSSTable(store, entries[Symbol.iterator](), n, (key, row) => row);
+      await this.writeSSTable(store, entries[Symbol.iterator](), n, (key, row) => row, undefined, false);
     });
     // Runs are written one at a time; a failed one fails only the call waiting for it.
     this.runs = run.catch(() => undefined);
@@ -483,16 +487,48 @@ export class Shard {
     return next === undefined ? { rows, evaluated } : { rows, next, evaluated };
   }
 
-  /** Row-level atomic read-modify-write: read, compute and log happen in one synchronous step. */
-  async rmw(req: RmwRequest): Promise<unknown> {
+  /**
+   * A transaction's part on this shard as one atomic, durable unit (one commit-log
+   * record, one fsync): every read-modify-write step reads its row and computes its
+   * writes, then those writes and `mutations` are applied together, all in one
+   * synchronous step. The steps must address distinct rows, and no step may touch what
+   * `mutations` writes (both read the rows as they were before the unit). A step whose
+   * procedure returns `abort` cancels the unit: nothing is applied, and the results
+   * (that step's among them) are returned for the caller to report.
+   */
+  async commit(mutations: Mutation[], steps: RmwRequest[]): Promise<unknown[]> {
     await this.admit();
+    this.validate(mutations);
+    const nowMs = this.opts.clock.nowMs();
+    const results: unknown[] = [];
+    const writes: Mutation[] = [...mutations];
+    let aborted = false;
+    for (const req of steps) {
+      if (!this.owns(req.pkey)) throw new Error(`bug: shard ${this.opts.index} got a step for shard ${shardOf(req.pkey, this.opts.shards)}`);
+      const out = this.runStep(req, nowMs);
+      results.push(out.result);
+      if (out.abort) aborted = true;
+      else writes.push(...out.mutations);
+    }
+    if (!aborted && writes.length > 0) await this.applyNow(writes);
+    return results;
+  }
+
+  /** Reads a step's row and runs its procedure; applies nothing. */
+  private runStep(req: RmwRequest, nowMs: number): ReturnType<RmwProc> {
     const proc = this.opts.procs.rmw(req.proc);
     const store = this.table(req.table);
     const r = store.read(req.pkey, req.ckey);
     const current = r.row && this.toLive(store, req.pkey, req.ckey, r.row, r.partitionDel);
     if (r.row) this.hlc.observe(maxTimestamp(r.row));
     if (r.partitionDel) this.hlc.observe(r.partitionDel.ts);
-    const out = proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs: this.opts.clock.nowMs(), catalog: this.catalog });
+    return proc(current, req.args, { table: req.table, pkey: req.pkey, ckey: req.ckey, ts: this.hlc.now(), w: this.writerId, nowMs, catalog: this.catalog });
+  }
+
+  /** Row-level atomic read-modify-write: read, compute and log happen in one synchronous step. */
+  async rmw(req: RmwRequest): Promise<unknown> {
+    await this.admit();
+    const out = this.runStep(req, this.opts.clock.nowMs());
     if (out.mutations.length > 0) await this.applyNow(out.mutations);
     return out.result;
   }
@@ -556,6 +592,7 @@ export class Shard {
     expected: number,
     transform: (key: string, row: import('./types.js').RowEntry, pkeyLength: number) => import('./types.js').RowEntry | undefined,
     abandon: () => boolean = () => false,
+    warm = true,
   ): Promise<SSTableReader | undefined> {
     const generation = this.nextGeneration++;
     const file = path.join(t.dir, `${String(generation).padStart(10, '0')}.sst`);
@@ -581,6 +618,11 @@ export class Shard {
       fsyncDir(t.dir);
       const reader = SSTableReader.open(file, { id: generation, cache: this.cache });
       t.sstables.unshift(reader);
+      // Fresh flush and compaction output (still in the OS page cache) fills the block
+      // cache's free room, as RocksDB's prepopulate_block_cache does, so reads after a
+      // bulk load or compaction do not each pay a pread and a checksum. Bulk-load runs are
+      // about to be compacted: not worth it.
+      if (warm) this.warm([reader]);
       return reader;
     } catch (e) {
       // The table was dropped while this file was being written (setCatalog removed its
@@ -591,6 +633,38 @@ export class Shard {
       }
       throw e;
     }
+  }
+
+  /** SSTables waiting to be read into the block cache's free room, in the background. */
+  private readonly warming: SSTableReader[] = [];
+  private warmScheduled = false;
+
+  private warm(readers: SSTableReader[]): void {
+    this.warming.push(...readers);
+    if (!this.warmScheduled && this.warming.length > 0) {
+      this.warmScheduled = true;
+      setImmediate(() => this.warmStep());
+    }
+  }
+
+  /** One step of warming; a reader that is done, closed or finds the cache full leaves the queue. */
+  private warmStep(): void {
+    this.warmScheduled = false;
+    while (this.warming.length > 0 && !this.closed) {
+      let more = false;
+      try {
+        more = this.warming[0].warm(WARM_STEP_BYTES);
+      } catch {
+        // a bad block: left for the read that needs it to report, with its position
+      }
+      if (more) {
+        this.warmScheduled = true;
+        setImmediate(() => this.warmStep());
+        return;
+      }
+      this.warming.shift();
+    }
+    this.warming.length = 0;
   }
 
   private maybeCompact(): Promise<void> | undefined {

@@ -525,8 +525,15 @@ export class SSTableReader {
     const length = this.blockLengths[b];
     // Its own allocation, not a slice of Buffer's shared pool: a cached block must not keep
     // a pool slab (and its neighbours' bytes) alive.
-    const bytes = readExactly(this.fd, this.path, offset, length, fill);
-    if (bytes.readUInt32BE(0) !== length - BLOCK_HEADER_BYTES) {
+    const block = this.checkBlock(b, readExactly(this.fd, this.path, offset, length, fill));
+    if (fill) this.cache.set(this.id, offset, block, length);
+    return block;
+  }
+
+  /** Verifies block b's bytes (as on disk, header included) and splits them. */
+  private checkBlock(b: number, bytes: Buffer): SSTableBlock {
+    const offset = this.blockOffsets[b];
+    if (bytes.readUInt32BE(0) !== this.blockLengths[b] - BLOCK_HEADER_BYTES) {
       throw new SSTableCorruption(this.path, 'block length disagrees with the index', offset);
     }
     const payload = bytes.subarray(BLOCK_HEADER_BYTES);
@@ -534,9 +541,40 @@ export class SSTableReader {
       throw new SSTableCorruption(this.path, 'block checksum mismatch', offset);
     }
     const nextFirstKey = b + 1 < this.blockFirstKeys.length ? this.blockFirstKeys[b + 1] : undefined;
-    const block = parseBlock(payload, this.blockFirstKeys[b], nextFirstKey, this.path, offset);
-    if (fill) this.cache.set(this.id, offset, block, length);
-    return block;
+    return parseBlock(payload, this.blockFirstKeys[b], nextFirstKey, this.path, offset);
+  }
+
+  /** Next block warm() looks at. */
+  private warmCursor = 0;
+
+  /**
+   * Reads about `bytes` more of the file, in order, into the block cache, as long as the
+   * blocks fit in the cache's free space (it never evicts: what readers use stays).
+   * Returns false when there is nothing more to do: the file is read, closed, or the
+   * cache is full. Blocks already cached are skipped.
+   */
+  warm(bytes: number): boolean {
+    if (this.fd === undefined) return false;
+    const free = (): number => this.cache.capacityBytes - this.cache.usedBytes;
+    const budget = Math.min(bytes, free());
+    while (this.warmCursor < this.blockOffsets.length && this.cache.peek(this.id, this.blockOffsets[this.warmCursor])) this.warmCursor++;
+    const first = this.warmCursor;
+    let end = first;
+    let span = 0;
+    while (end < this.blockOffsets.length && span + this.blockLengths[end] <= budget) span += this.blockLengths[end++];
+    if (end === first) return false;
+    const start = this.blockOffsets[first];
+    const run = readExactly(this.fd, this.path, start, span);
+    for (let b = first; b < end; b++) {
+      const at = this.blockOffsets[b] - start;
+      if (this.cache.peek(this.id, this.blockOffsets[b])) continue;
+      // a copy of its own, so one evicted block does not keep the whole run alive
+      const own = Buffer.allocUnsafeSlow(this.blockLengths[b]);
+      run.copy(own, 0, at, at + this.blockLengths[b]);
+      this.cache.set(this.id, this.blockOffsets[b], this.checkBlock(b, own), own.length);
+    }
+    this.warmCursor = end;
+    return end < this.blockOffsets.length && free() >= this.blockLengths[end];
   }
 
   /** Decodes row i of block b (the crc has matched, so a failure here is a writer bug or worse). */

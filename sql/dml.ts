@@ -31,6 +31,8 @@ export const RMW_IN_FLIGHT = 64;
 const PRECHECK_ROWS_MAX = 10_000;
 /** Rows per engine.apply for blind (row id) inserts. */
 const BLIND_BATCH_ROWS = 1000;
+/** Fresh row ids tried for one that lands on the wanted shard (each has a 1/shards chance). */
+const ROW_ID_PLACEMENT_TRIES = 64;
 
 export interface Returning {
   exprs: BExpr[];
@@ -411,7 +413,17 @@ export async function runInsert(plan: InsertPlan, dc: DmlContext, rows?: AsyncIt
   const seen = new Set<string>();
 
   const prepare = (row: Row): Row => {
-    if (plan.rowIdColumn !== undefined) row[plan.rowIdColumn] = dc.rowId();
+    if (plan.rowIdColumn !== undefined) {
+      row[plan.rowIdColumn] = dc.rowId();
+      // A small transaction's new hidden row ids go to the shard of its first write, so a
+      // transaction like pgbench's (UPDATE one row, INSERT into a table without a key)
+      // commits on one shard, without the batch log.
+      const homePkey = buffered ? dc.txn!.homePkey : undefined;
+      const home = homePkey === undefined ? undefined : dc.env.engine.shardOf(homePkey);
+      if (home !== undefined) {
+        for (let i = 0; i < ROW_ID_PLACEMENT_TRIES && dc.env.engine.shardOf(rowKeys(dc, t, row).pkey) !== home; i++) row[plan.rowIdColumn] = dc.rowId();
+      }
+    }
     checkRow(t, row, plan.checks, ctx);
     return row;
   };

@@ -146,11 +146,11 @@ function mutation(ctx: RmwContext, row: Mutation['row']): Mutation {
   return { table: ctx.table, pkey: ctx.pkey, ckey: ctx.ckey, row };
 }
 
-function guarded(fn: () => { mutations: Mutation[]; result: RmwResult }): { mutations: Mutation[]; result: RmwResult } {
+function guarded(fn: () => { mutations: Mutation[]; result: RmwResult }): { mutations: Mutation[]; result: RmwResult; abort?: boolean } {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof SqlError) return { mutations: [], result: { err: e.toData() } };
+    if (e instanceof SqlError) return { mutations: [], result: { err: e.toData() }, abort: true };
     throw e;
   }
 }

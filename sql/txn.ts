@@ -24,8 +24,8 @@ import type { SqlValue } from './values.js';
 
 /** Rows a transaction may buffer before COMMIT. */
 export const TXN_PENDING_ROWS_MAX = 200_000;
-/** Delta read-modify-writes issued concurrently at COMMIT. */
-const DELTAS_IN_FLIGHT = 64;
+/** Transactions below this many rows place new hidden row ids on the shard of their first write. */
+const HOMED_ROWS_MAX = 1000;
 
 export interface Shadow {
   /** The table as SQL names it. */
@@ -52,6 +52,8 @@ export class Transaction implements TxnOverlay {
   /** Tables truncated in this transaction, by SQL name. */
   readonly shadows = new Map<string, Shadow>();
   private rowCount = 0;
+  /** Partition key of the first row this transaction wrote. */
+  private firstPkey: string | undefined;
 
   constructor(readonly startMicros: number) {}
 
@@ -75,6 +77,7 @@ export class Transaction implements TxnOverlay {
         throw new SqlError(SqlState.programLimitExceeded, `transaction too large: more than ${TXN_PENDING_ROWS_MAX} changed rows`, { hint: 'Commit in smaller transactions.' });
       }
       this.rowCount++;
+      this.firstPkey ??= pkey;
       p = { pkey, ckey, deleted: false, inserted: false, values: new Map(), deltas: new Map() };
       t.rows.set(key, p);
     }
@@ -91,6 +94,15 @@ export class Transaction implements TxnOverlay {
     const t = this.pending.get(tableId);
     if (t) this.rowCount -= t.rows.size;
     this.pending.delete(tableId);
+  }
+
+  /**
+   * Where a new hidden row id should live: the partition key of this transaction's first
+   * write while it is small (so a small transaction commits on one shard, without the
+   * batch log); undefined once it is large, so bulk inserts spread over the shards.
+   */
+  get homePkey(): string | undefined {
+    return this.rowCount < HOMED_ROWS_MAX ? this.firstPkey : undefined;
   }
 
   get empty(): boolean {
@@ -168,7 +180,7 @@ export class Transaction implements TxnOverlay {
       }
     }
     const shards = new Set([...mutations.map((m) => engine.shardOf(m.pkey)), ...deltas.map((d) => engine.shardOf(d.pkey))]);
-    if (shards.size > 1 || deltas.length > 1 || (deltas.length > 0 && mutations.length > 0)) {
+    if (shards.size > 1) {
       // several shards: log the batch durably first so a crash cannot apply only part of it
       const log = new BatchLog(engine);
       const id = await log.write(mutations, deltas);
@@ -177,11 +189,15 @@ export class Transaction implements TxnOverlay {
       void log.remove(id).catch(() => undefined);
       return;
     }
-    if (mutations.length) await engine.apply(mutations);
-    for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
-      const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => engine.rmw({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: d.args }) as Promise<RmwResult>));
-      for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+    if (deltas.length === 0) {
+      if (mutations.length) await engine.apply(mutations);
+      return;
     }
+    // One shard: rows and deltas in one commit-log record there, all or nothing. A row's
+    // buffered values and its deltas are different columns, so the order does not matter.
+    const steps = deltas.map((d) => ({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: d.args }));
+    const results = (await engine.commit(mutations, steps)) as RmwResult[];
+    for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
   }
 
   /** Drops the shadows of a rolled-back transaction. */

@@ -453,4 +453,40 @@ describe('BlockCache', () => {
     expect(cache.size).toBe(0);
     expect(() => a.get(last.key)).toThrow(/closed/);
   });
+
+  it('warm() fills only the free room, in file order, and point reads then hit', async () => {
+    const rows = randomRows(rng(11), 4_000);
+    const file = tablePath('warm.sst');
+    const meta = await writeTable(file, rows, 2048);
+    // a cache that holds the whole file: warm() reads all of it, a few blocks at a time
+    const roomy = new BlockCache(8 << 20);
+    const a = open(file, roomy);
+    let steps = 0;
+    while (a.warm(8 * 1024)) steps++;
+    expect(steps).toBeGreaterThan(3);
+    expect(roomy.size).toBe(meta.blocks);
+    expect(roomy.misses).toBe(0);
+    for (const r of rows) expect(a.get(r.key)).toEqual(r.entry);
+    expect(roomy.misses).toBe(0);
+    expect(a.warm(8 * 1024)).toBe(false);
+    a.close();
+
+    // a small cache already holding a reader's block: warm() stops at the budget, evicts nothing
+    const budget = 32 * 1024;
+    const small = new BlockCache(budget);
+    const b = open(file, small);
+    const c = open(file, small);
+    const hot = rows[rows.length - 1];
+    expect(b.get(hot.key)).toEqual(hot.entry);
+    while (c.warm(4096));
+    expect(small.usedBytes).toBeLessThanOrEqual(budget);
+    expect(small.usedBytes).toBeGreaterThan(budget - 4096);
+    const misses = small.misses;
+    expect(b.get(hot.key)).toEqual(hot.entry); // still cached
+    expect(c.get(rows[0].key)).toEqual(rows[0].entry); // warmed: the file's first block
+    expect(small.misses).toBe(misses);
+    b.close();
+    c.close();
+    expect(c.warm(4096)).toBe(false);
+  });
 });
