@@ -107,7 +107,13 @@ export class BatchLog {
       from = page.next;
     }
     for (const { id, entry } of found) {
-      await this.apply(id, entry.mutations, entry.deltas);
+      try {
+        await this.apply(id, entry.mutations, entry.deltas);
+      } catch (e) {
+        // A delta its COMMIT could not apply either (the client got this error): the rest
+        // of the batch is applied; failing start-up over it would help nobody.
+        if (!(e instanceof SqlError)) throw e;
+      }
       await this.remove(id);
     }
     return found.length;

@@ -444,6 +444,40 @@ async function readPoint(st: ScanState, env: ExecEnv, pkey: string, ckey: string
   return p ? overlayRow(st.table, base, p) : base;
 }
 
+type PointScan = Plan & { node: 'scan'; access: Access & { kind: 'point' } };
+
+/** The scan of a plan that reads at most one row by its whole key, optionally projected; else undefined. */
+function pointScanOf(p: Plan): PointScan | undefined {
+  const scan = p.node === 'project' && !p.srf ? p.input : p;
+  return scan.node === 'scan' && scan.access.kind === 'point' ? (scan as PointScan) : undefined;
+}
+
+/** Whether runPoint can answer this plan: most OLTP SELECTs (`... WHERE pk = $1`) are this shape. */
+export function isPointPlan(p: Plan): boolean {
+  return pointScanOf(p) !== undefined;
+}
+
+/**
+ * Runs a point plan (isPointPlan) with one engine read and one await, without the
+ * generator pipeline that `run` stacks per plan node: same rows as `run` gives.
+ */
+export async function runPoint(p: Plan, env: ExecEnv, ctx: EvalCtx): Promise<Row[]> {
+  const scan = pointScanOf(p)!;
+  const table = scan.table;
+  const pkCols = table.partitionKey;
+  const key = evalKey(scan.access.key, [...pkCols, ...table.clusteringKey], table, ctx);
+  if (!key) return [];
+  const tableId = env.tableId(table);
+  const codec = env.engine.catalog.codec(tableId);
+  const st: ScanState = { tableId, table, decode: decoder(table), filter: null, pending: env.txn?.pendingFor(tableId) };
+  const row = await readPoint(st, env, codec.pkey(key.slice(0, pkCols.length)), codec.ckey(key.slice(pkCols.length)));
+  if (row === undefined || (scan.filter && compiled(scan.filter)(row, ctx) !== true)) return [];
+  if (p.node !== 'project') return [row];
+  const out = new Array<SqlValue>(p.exprs.length);
+  for (let i = 0; i < p.exprs.length; i++) out[i] = compiled(p.exprs[i])(row, ctx);
+  return [out];
+}
+
 async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
   const table = p.table;
   const tableId = env.tableId(table);

@@ -15,7 +15,7 @@ import { planDelete, planInsert, planUpdate, runDelete, runInsert, runUpdate, ty
 import { SqlError, SqlState } from './errors.js';
 import { explainPlan } from './explain.js';
 import type { Row } from './expr.js';
-import { run, type ExecEnv } from './executor.js';
+import { isPointPlan, run, runPoint, type ExecEnv } from './executor.js';
 import type { EvalCtx, SessionInfo } from './functions.js';
 import { parseSql } from './parser.js';
 import type { OutputColumn, PlannedQuery } from './plan.js';
@@ -578,12 +578,26 @@ export class Session {
     if (c.readsRoles ??= ROLE_VIEWS.test(c.parsed.text)) await this.sql.roles.list();
     switch (stmt.kind) {
       case 'select': return this.selectCursor(c.query!, env, ctx);
-      case 'insert': case 'update': case 'delete': {
-        const dc: DmlContext = { env, ctx, txn: this.state === 'block' ? this.txn : undefined, rowId: () => this.sql.rowId() };
-        const r = c.dml!.kind === 'insert' ? await runInsert(c.dml as never, dc) : c.dml!.kind === 'update' ? await runUpdate(c.dml as never, dc) : await runDelete(c.dml as never, dc);
-        const tag = stmt.kind === 'insert' ? `INSERT 0 ${r.count}` : `${c.command} ${r.count}`;
-        return rowsCursor(c.columns ? this.outputRows(r.rows, c.columns) : [], tag);
-      }
+      case 'insert': case 'update': case 'delete': return this.runDml(c, env, ctx);
+      default: return this.openOther(c, env, ctx, portal);
+    }
+  }
+
+  private async runDml(c: Compiled, env: ExecEnv, ctx: EvalCtx): Promise<Cursor> {
+    const dc: DmlContext = { env, ctx, txn: this.state === 'block' ? this.txn : undefined, rowId: () => this.sql.rowId() };
+    const r = c.dml!.kind === 'insert' ? await runInsert(c.dml as never, dc) : c.dml!.kind === 'update' ? await runUpdate(c.dml as never, dc) : await runDelete(c.dml as never, dc);
+    const tag = c.stmt.kind === 'insert' ? `INSERT 0 ${r.count}` : `${c.command} ${r.count}`;
+    return rowsCursor(c.columns ? this.outputRows(r.rows, c.columns) : [], tag);
+  }
+
+  /**
+   * Every statement but SELECT and DML. Kept out of open(), the per-statement hot path:
+   * V8 recompiles a large async function for 100+ ms whenever it deoptimises.
+   */
+  private async openOther(c: Compiled, env: ExecEnv, ctx: EvalCtx, portal: PortalImpl): Promise<Cursor> {
+    const params = ctx.params;
+    const stmt = c.stmt;
+    switch (stmt.kind) {
       case 'begin':
         if (this.state !== 'idle') portal.notices.push({ severity: 'WARNING', code: SqlState.activeSqlTransaction, message: 'there is already a transaction in progress' });
         else this.beginTransaction();
@@ -741,6 +755,8 @@ export class Session {
         return rowsCursor([], c.command);
       case 'listen': case 'unsupported':
         throw new SqlError(SqlState.featureNotSupported, `${c.command} is not supported`);
+      case 'select': case 'insert': case 'update': case 'delete':
+        throw new Error(`bug: ${stmt.kind} reached openOther`);
     }
   }
 
@@ -751,9 +767,21 @@ export class Session {
   }
 
   private selectCursor(q: PlannedQuery, env: ExecEnv, ctx: EvalCtx): Cursor {
+    const reg = q.columns.some((c) => REG_TYPES.has(c.type.oid));
+    if (!reg && isPointPlan(q.plan)) {
+      let rows: Row[] | null = null;
+      return {
+        next: async () => {
+          if (rows) return null;
+          if (this.cancelled) throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+          rows = await runPoint(q.plan, env, ctx);
+          return rows.length ? rows : null;
+        },
+        tag: () => `SELECT ${rows?.length ?? 0}`,
+      };
+    }
     const gen = run(q.plan, env, ctx);
     let count = 0;
-    const reg = q.columns.some((c) => REG_TYPES.has(c.type.oid));
     return {
       next: async () => {
         if (this.cancelled) throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
