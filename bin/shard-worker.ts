@@ -27,11 +27,12 @@ import { isTesseraMessage, type ShardBoot, type ToShard, type ToSupervisor } fro
 import { promPgWireMetrics, promShardMetrics } from './shard-metrics.js';
 
 /**
- * Share of --shard-memory-mb for the SSTable block cache (128 MiB at the default 512):
- * blocks are cached still encoded, outside the V8 heap, and a miss (pread, checksum,
- * header decode) cost 17% of a pgbench -S point select at scale 10 with an eighth.
+ * Share of --shard-memory-mb for the SSTable block cache (64 MiB at the default 512),
+ * counted as what its blocks cost in memory (engine/block-cache.ts blockBytes). A quarter
+ * took the 5M-row memory test's shards to 547-578 MiB once the cache was full on top of
+ * full memtables (test/node/memory.test.ts).
  */
-const BLOCK_CACHE_SHARE = 1 / 4;
+const BLOCK_CACHE_SHARE = 1 / 8;
 
 function send(msg: ToSupervisor): void {
   process.send?.(msg);

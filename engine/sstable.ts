@@ -38,7 +38,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { crc32 } from 'node:zlib';
-import { BlockCache, type SSTableBlock } from './block-cache.js';
+import { BlockCache, blockBytes, type SSTableBlock } from './block-cache.js';
 import { BloomFilter, type BloomParams } from './bloom.js';
 import { decode, encode } from './codec.js';
 import { decodeRow, decodeRows, encodeRow } from './row-codec.js';
@@ -526,7 +526,7 @@ export class SSTableReader {
     // Its own allocation, not a slice of Buffer's shared pool: a cached block must not keep
     // a pool slab (and its neighbours' bytes) alive.
     const block = this.checkBlock(b, readExactly(this.fd, this.path, offset, length, fill));
-    if (fill) this.cache.set(this.id, offset, block, length);
+    if (fill) this.cache.set(this.id, offset, block, blockBytes(block, length));
     return block;
   }
 
@@ -571,7 +571,13 @@ export class SSTableReader {
       // a copy of its own, so one evicted block does not keep the whole run alive
       const own = Buffer.allocUnsafeSlow(this.blockLengths[b]);
       run.copy(own, 0, at, at + this.blockLengths[b]);
-      this.cache.set(this.id, this.blockOffsets[b], this.checkBlock(b, own), own.length);
+      const block = this.checkBlock(b, own);
+      const size = blockBytes(block, own.length);
+      if (size > free()) {
+        this.warmCursor = b;
+        return false;
+      }
+      this.cache.set(this.id, this.blockOffsets[b], block, size);
     }
     this.warmCursor = end;
     return end < this.blockOffsets.length && free() >= this.blockLengths[end];
