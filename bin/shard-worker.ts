@@ -114,8 +114,10 @@ async function main(): Promise<void> {
       case 'shard.apply': return local.apply(args as Mutation[]);
       case 'shard.applyGroups': return (await local.applyGroups(args as Mutation[][])).map((e) => (e ? errorToWire(e) : null));
       case 'shard.get': {
+        // The caller knows the key: only the values and timestamp travel back (remote-shard.ts).
         const [t, p, c] = args as [number, string, string];
-        return local.get(t, p, c) ?? null;
+        const row = local.get(t, p, c);
+        return row ? [row.values, row.maxTs] : null;
       }
       case 'shard.scan': return local.scan(args as ScanRequest);
       case 'shard.rmw': return local.rmw(args as RmwRequest);

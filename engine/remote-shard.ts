@@ -4,8 +4,7 @@
 
 import type { ShardEndpoint } from './engine.js';
 import { errorFromWire, RpcClient, type WireError } from './rpc.js';
-import type { Shard } from './shard.js';
-import type { Mutation } from './types.js';
+import type { LiveRow, Mutation } from './types.js';
 
 /** Connection attempts (100 ms apart) before a call fails: covers a peer's restart. */
 const CONNECT_ATTEMPTS_MAX = 100;
@@ -50,7 +49,10 @@ export function remoteShard(address: string): ShardEndpoint {
       queued.groups.push(mutations);
       queued.waiters.push({ resolve, reject });
     }),
-    get: async (t, p, c) => (await call<ReturnType<Shard['get']> | null>('shard.get', [t, p, c])) ?? undefined,
+    get: async (table, pkey, ckey) => {
+      const found = await call<[LiveRow['values'], LiveRow['maxTs']] | null>('shard.get', [table, pkey, ckey]);
+      return found ? { pkey, ckey, values: found[0], maxTs: found[1] } : undefined;
+    },
     scan: (req) => call('shard.scan', req),
     rmw: (req) => call('shard.rmw', req),
     commit: (mutations, steps) => call('shard.commit', [mutations, steps]),
