@@ -8,13 +8,12 @@
 
 import { decode, encode } from '../engine/codec.js';
 import type { Engine } from '../engine/engine.js';
+import type { RmwRequest } from '../engine/shard.js';
 import type { Mutation } from '../engine/types.js';
 import { SqlError } from './errors.js';
 import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
 
 export const BATCHLOG_TABLE = 'tessera$batchlog';
-/** Delta read-modify-writes issued concurrently. */
-const DELTAS_IN_FLIGHT = 64;
 
 export interface DeltaRequest {
   table: number;
@@ -71,20 +70,26 @@ export class BatchLog {
   }
 
   /**
-   * Applies a batch: mutations and deltas (each at most once per batch id) in parallel —
-   * a row's buffered values and its deltas are always different columns.
+   * Applies a batch: each shard's part (its rows, and its deltas, each at most once per
+   * batch id) as one atomic step on that shard (Engine.commit), all shards in parallel;
+   * a row's buffered values and its deltas are always different columns. A delta that
+   * fails cancels its shard's part; the other shards' parts apply.
    */
   async apply(id: string, mutations: Mutation[], deltas: DeltaRequest[]): Promise<void> {
-    const applied = mutations.length ? this.engine.apply(mutations) : Promise.resolve();
-    try {
-      for (let i = 0; i < deltas.length; i += DELTAS_IN_FLIGHT) {
-        const results = await Promise.all(deltas.slice(i, i + DELTAS_IN_FLIGHT).map((d) => this.engine.rmw({
-          table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id },
-        }) as Promise<RmwResult>));
-        for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
-      }
-    } finally {
-      await applied;
+    const parts = new Map<number, { mutations: Mutation[]; steps: RmwRequest[] }>();
+    const part = (pkey: string) => {
+      const shard = this.engine.shardOf(pkey);
+      let p = parts.get(shard);
+      if (!p) parts.set(shard, (p = { mutations: [], steps: [] }));
+      return p;
+    };
+    for (const m of mutations) part(m.pkey).mutations.push(m);
+    for (const d of deltas) part(d.pkey).steps.push({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id } });
+    const settled = await Promise.allSettled([...parts.values()].map((p) => this.engine.commit(p.mutations, p.steps)));
+    // A shard that could not be reached outranks a failed delta: the entry must stay for the replay.
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    for (const s of settled) {
+      for (const r of (s as PromiseFulfilledResult<unknown[]>).value as RmwResult[]) if ('err' in r) throw SqlError.fromData(r.err);
     }
   }
 

@@ -216,7 +216,7 @@ async function applyWrites(engine: Engine, mutations: Mutation[], deltas: DeltaR
     try {
       await log.apply(id, mutations, deltas);
     } catch (e) {
-      // A delta that fails (overflow) fails the COMMIT, but the other shards' writes have
+      // A delta that fails (overflow) fails the COMMIT, but the other shards' parts have
       // applied: the entry goes, a replay would only fail the same way. Anything else (a
       // shard unreachable) leaves it for the replay at start-up.
       if (e instanceof SqlError) void log.remove(id).catch(() => undefined);
