@@ -91,14 +91,19 @@ export class Engine {
     // engine's clock: observe them here too, so now() orders later writes after them.
     for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
     if (this.shards.length === 1) return this.shards[0].apply(mutations);
-    const byShard = new Map<number, Mutation[]>();
-    for (const m of mutations) {
-      const s = this.shardOf(m.pkey);
-      let list = byShard.get(s);
-      if (!list) byShard.set(s, (list = []));
-      list.push(m);
+    await Promise.all([...this.byShard(mutations)].map(([s, list]) => this.shards[s].apply(list)));
+  }
+
+  /** Items grouped by the shard owning their partition key, in their order. */
+  private byShard<T extends { pkey: string }>(items: readonly T[]): Map<number, T[]> {
+    const out = new Map<number, T[]>();
+    for (const item of items) {
+      const s = this.shardOf(item.pkey);
+      let list = out.get(s);
+      if (!list) out.set(s, (list = []));
+      list.push(item);
     }
-    await Promise.all([...byShard].map(([s, list]) => this.shards[s].apply(list)));
+    return out;
   }
 
   /**
@@ -108,15 +113,8 @@ export class Engine {
    */
   async load(mutations: Mutation[]): Promise<Map<number, number>> {
     for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
-    const byShard = new Map<number, Mutation[]>();
-    for (const m of mutations) {
-      const s = this.shardOf(m.pkey);
-      let list = byShard.get(s);
-      if (!list) byShard.set(s, (list = []));
-      list.push(m);
-    }
     const out = new Map<number, number>();
-    await Promise.all([...byShard].map(async ([s, list]) => out.set(s, await this.shards[s].load(list))));
+    await Promise.all([...this.byShard(mutations)].map(async ([s, list]) => out.set(s, await this.shards[s].load(list))));
     return out;
   }
 
@@ -145,12 +143,24 @@ export class Engine {
    * aborts leaves everything unapplied.
    */
   commit(mutations: Mutation[], steps: RmwRequest[]): Promise<unknown[]> {
-    const keys = [...mutations.map((m) => m.pkey), ...steps.map((s) => s.pkey)];
-    if (keys.length === 0) return Promise.resolve([]);
-    const shard = this.shardOf(keys[0]);
-    if (keys.some((k) => this.shardOf(k) !== shard)) throw new Error('assertion failed: Engine.commit spans shards');
+    const first = mutations[0]?.pkey ?? steps[0]?.pkey;
+    if (first === undefined) return Promise.resolve([]);
+    const shard = this.shardOf(first);
+    if (mutations.some((m) => this.shardOf(m.pkey) !== shard) || steps.some((r) => this.shardOf(r.pkey) !== shard)) {
+      throw new Error('assertion failed: Engine.commit spans shards');
+    }
     for (const m of mutations) this.hlc.observe(maxTimestamp(m.row));
     return this.shards[shard].commit(mutations, steps);
+  }
+
+  /**
+   * Engine.commit of each shard's part of mutations and steps, all shards in parallel:
+   * atomic per shard, not across them. Settles every part, so a caller sees all outcomes.
+   */
+  commitPerShard(mutations: Mutation[], steps: RmwRequest[]): Promise<PromiseSettledResult<unknown[]>[]> {
+    const muts = this.byShard(mutations), reqs = this.byShard(steps);
+    const shards = new Set([...muts.keys(), ...reqs.keys()]);
+    return Promise.allSettled([...shards].map((s) => this.commit(muts.get(s) ?? [], reqs.get(s) ?? [])));
   }
 
   /** One page of a shard-local index read on shard `shard` (engine/local-index.ts). */

@@ -15,6 +15,16 @@ import { PROC, type DeltaArgs, type RmwResult } from './procs.js';
 
 export const BATCHLOG_TABLE = 'tessera$batchlog';
 
+/** A buffered row's deltas as the read-modify-write step that applies them on its shard (once per batch id, when given). */
+export function deltaStep(d: DeltaRequest, batch?: string): RmwRequest {
+  return { table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: batch === undefined ? d.args : { ...d.args, batch } };
+}
+
+/** Throws the first failure among delta steps' results. */
+export function throwDeltaError(results: unknown[]): void {
+  for (const r of results as RmwResult[]) if ('err' in r) throw SqlError.fromData(r.err);
+}
+
 export interface DeltaRequest {
   table: number;
   pkey: string;
@@ -76,21 +86,10 @@ export class BatchLog {
    * fails cancels its shard's part; the other shards' parts apply.
    */
   async apply(id: string, mutations: Mutation[], deltas: DeltaRequest[]): Promise<void> {
-    const parts = new Map<number, { mutations: Mutation[]; steps: RmwRequest[] }>();
-    const part = (pkey: string) => {
-      const shard = this.engine.shardOf(pkey);
-      let p = parts.get(shard);
-      if (!p) parts.set(shard, (p = { mutations: [], steps: [] }));
-      return p;
-    };
-    for (const m of mutations) part(m.pkey).mutations.push(m);
-    for (const d of deltas) part(d.pkey).steps.push({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: { ...d.args, batch: id } });
-    const settled = await Promise.allSettled([...parts.values()].map((p) => this.engine.commit(p.mutations, p.steps)));
+    const settled = await this.engine.commitPerShard(mutations, deltas.map((d) => deltaStep(d, id)));
     // A shard that could not be reached outranks a failed delta: the entry must stay for the replay.
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    for (const s of settled) {
-      for (const r of (s as PromiseFulfilledResult<unknown[]>).value as RmwResult[]) if ('err' in r) throw SqlError.fromData(r.err);
-    }
+    for (const s of settled) throwDeltaError((s as PromiseFulfilledResult<unknown[]>).value);
   }
 
   /**

@@ -462,20 +462,25 @@ export function isPointPlan(p: Plan): boolean {
  * generator pipeline that `run` stacks per plan node: same rows as `run` gives.
  */
 export async function runPoint(p: Plan, env: ExecEnv, ctx: EvalCtx): Promise<Row[]> {
-  const scan = pointScanOf(p)!;
-  const table = scan.table;
-  const pkCols = table.partitionKey;
-  const key = evalKey(scan.access.key, [...pkCols, ...table.clusteringKey], table, ctx);
-  if (!key) return [];
-  const tableId = env.tableId(table);
-  const codec = env.engine.catalog.codec(tableId);
-  const st: ScanState = { tableId, table, decode: decoder(table), filter: null, pending: env.txn?.pendingFor(tableId) };
-  const row = await readPoint(st, env, codec.pkey(key.slice(0, pkCols.length)), codec.ckey(key.slice(pkCols.length)));
-  if (row === undefined || (scan.filter && compiled(scan.filter)(row, ctx) !== true)) return [];
+  const row = await pointRow(pointScanOf(p)!, env, ctx);
+  if (row === undefined) return [];
   if (p.node !== 'project') return [row];
   const out = new Array<SqlValue>(p.exprs.length);
   for (let i = 0; i < p.exprs.length; i++) out[i] = compiled(p.exprs[i])(row, ctx);
   return [out];
+}
+
+/** The row a point scan reads (this session's writes overlaid), if it passes the scan's filter. */
+async function pointRow(p: PointScan, env: ExecEnv, ctx: EvalCtx): Promise<Row | undefined> {
+  const table = p.table;
+  const pkCols = table.partitionKey;
+  const key = evalKey(p.access.key, [...pkCols, ...table.clusteringKey], table, ctx);
+  if (!key) return undefined;
+  const tableId = env.tableId(table);
+  const codec = env.engine.catalog.codec(tableId);
+  const st: ScanState = { tableId, table, decode: decoder(table), filter: null, pending: env.txn?.pendingFor(tableId) };
+  const row = await readPoint(st, env, codec.pkey(key.slice(0, pkCols.length)), codec.ckey(key.slice(pkCols.length)));
+  return row !== undefined && (!p.filter || compiled(p.filter)(row, ctx) === true) ? row : undefined;
 }
 
 async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx): AsyncGenerator<Row[]> {
@@ -488,10 +493,8 @@ async function* runScan(p: Plan & { node: 'scan' }, env: ExecEnv, ctx: EvalCtx):
   const access: Access = p.access;
   switch (access.kind) {
     case 'point': {
-      const key = evalKey(access.key, [...pkCols, ...ckCols], table, ctx);
-      if (!key) return;
-      const row = await readPoint(st, env, codec.pkey(key.slice(0, pkCols.length)), codec.ckey(key.slice(pkCols.length)));
-      if (pass(row)) yield [row];
+      const row = await pointRow(p as PointScan, env, ctx);
+      if (row) yield [row];
       return;
     }
     case 'points': {

@@ -17,8 +17,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Cell, Mutation, Value } from '../engine/types.js';
 import { SqlError, SqlState } from './errors.js';
 import type { PendingRow, TxnOverlay } from './executor.js';
-import { BatchLog, type DeltaRequest } from './batchlog.js';
-import { PROC, type RmwResult } from './procs.js';
+import { BatchLog, deltaStep, throwDeltaError, type DeltaRequest } from './batchlog.js';
 import type { SqlTable } from './schema.js';
 import type { SqlValue } from './values.js';
 
@@ -232,7 +231,5 @@ async function applyWrites(engine: Engine, mutations: Mutation[], deltas: DeltaR
   }
   // One shard: rows and deltas in one commit-log record there, all or nothing. A row's
   // buffered values and its deltas are different columns, so the order does not matter.
-  const steps = deltas.map((d) => ({ table: d.table, pkey: d.pkey, ckey: d.ckey, proc: PROC.delta, args: d.args }));
-  const results = (await engine.commit(mutations, steps)) as RmwResult[];
-  for (const r of results) if ('err' in r) throw SqlError.fromData(r.err);
+  throwDeltaError(await engine.commit(mutations, deltas.map((d) => deltaStep(d))));
 }
